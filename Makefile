@@ -1,0 +1,105 @@
+# capsuled: Gemini + Gopher from one capsule.
+#
+#   make           build build/capsuled
+#   make run       serve capsule/ on gemini://localhost:1965/ and
+#                  gopher://localhost:7070/ (makes a throw-away cert first)
+#   make check     every test; the last line is "N passed, M failed"
+#   make install   PREFIX, DESTDIR, MANDIR honoured
+#
+# GNU make.  On the BSDs use gmake.
+
+PROG =		capsuled
+BUILD ?=	build
+CC ?=		cc
+PKG_CONFIG ?=	pkg-config
+PREFIX ?=	/usr/local
+SBINDIR ?=	$(PREFIX)/sbin
+MANDIR ?=	$(PREFIX)/share/man
+EXAMPLEDIR ?=	$(PREFIX)/share/examples/capsuled
+DESTDIR ?=
+
+GEMINI_PORT ?=	1965
+GOPHER_PORT ?=	7070
+RUN_HOST ?=	localhost
+
+PKGS =		libtls libevent_core
+PKG_CFLAGS :=	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS :=	$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
+		    echo -ltls -levent_core)
+
+WARNINGS =	-Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		-Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+		-Wno-format-nonliteral
+OPT ?=		-O2 -g
+CFLAGS ?=	$(OPT)
+ALL_CFLAGS =	$(CFLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
+		-D_DEFAULT_SOURCE $(COMPAT_DEFS) $(PKG_CFLAGS) -Isrc
+LDLIBS =	$(PKG_LIBS)
+
+# What the C library has: probe once, define HAVE_* for it.
+probe =		$(shell printf '\#include <string.h>\n\#include <stdlib.h>\nint main(void){%s;return 0;}\n' '$(2)' | \
+		    $(CC) -D_GNU_SOURCE -x c -o /dev/null - >/dev/null 2>&1 && echo -D$(1))
+COMPAT_DEFS :=	$(call probe,HAVE_STRLCPY,char b[2];strlcpy(b,"a",2)) \
+		$(call probe,HAVE_STRTONUM,const char *e;strtonum("1",0,1,&e))
+COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy.c) \
+		$(if $(findstring HAVE_STRTONUM,$(COMPAT_DEFS)),,src/compat/strtonum.c)
+
+# Pure modules: no sockets, no event loop; unit-tested and fuzzed.
+PURE_SRCS =	src/buf.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
+		src/gopher.c src/gemini.c src/log.c $(COMPAT_SRCS)
+SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \
+		src/listen.c src/conn.c src/tlsio.c src/config.c \
+		src/snapshot.c src/walk.c src/render.c src/beneath.c
+HDRS =		$(wildcard src/*.h)
+OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
+PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
+
+UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all run check unit integration clean install certs
+
+all: $(BUILD)/$(PROG)
+
+$(BUILD)/$(PROG): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PURE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS)
+
+# A throw-away EC P-256 certificate for localhost; never committed.
+certs: certs/$(RUN_HOST).crt
+
+certs/$(RUN_HOST).crt:
+	@mkdir -p certs
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -days 3650 -subj "/CN=$(RUN_HOST)" \
+	    -addext "subjectAltName=DNS:$(RUN_HOST),IP:127.0.0.1,IP:::1" \
+	    -keyout certs/$(RUN_HOST).key -out certs/$(RUN_HOST).crt \
+	    2>/dev/null
+	chmod 600 certs/$(RUN_HOST).key
+
+# As root, workers drop to nobody, as they would in production.
+RUN_USER :=	$(shell [ "$$(id -u)" = 0 ] && echo "-u nobody")
+
+run: all certs
+	./$(BUILD)/$(PROG) -d -H $(RUN_HOST) -p $(GEMINI_PORT) \
+	    -g $(GOPHER_PORT) $(RUN_USER) capsule
+
+unit: $(UNIT_TESTS)
+
+check: all unit
+	@sh tests/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
+	install -m 755 $(BUILD)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 644 src/capsuled.8 $(DESTDIR)$(MANDIR)/man8/capsuled.8

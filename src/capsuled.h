@@ -1,0 +1,326 @@
+/*
+ * capsuled.h: the types every part of capsuled shares, the named limits,
+ * and the prototypes of each module.  Nothing here allocates or does I/O;
+ * a module's private types stay in its own .c file.
+ */
+
+#ifndef CAPSULED_H
+#define CAPSULED_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat.h"
+
+#define CAPSULED_VERSION	"0.1.0"
+
+struct event;
+struct event_base;
+struct tls;
+
+/*
+ * Limits.  Each one is documented in capsuled.8; the ones a config
+ * file can change have their default here.
+ */
+#define GEMINI_REQUEST_MAX	1024	/* bytes before CRLF (spec) */
+#define GOPHER_REQUEST_MAX	4096	/* selector + search, before LF */
+#define TIMEOUT_HANDSHAKE	10	/* s, TLS handshake */
+#define TIMEOUT_REQUEST		10	/* s, from accept to a whole request */
+#define TIMEOUT_RESPONSE	10	/* s without write progress */
+#define TIMEOUT_LINGER		2	/* s to wait for the client's FIN */
+#define TIMEOUT_RETIRE		60	/* s a retiring worker may drain */
+#define FD_RESERVE		16	/* descriptors kept free per worker */
+#define ACCEPT_BATCH		64	/* accepts per readiness event */
+#define ACCEPT_BACKOFF_MS	100	/* pause after EMFILE/ENFILE */
+#define LISTEN_BACKLOG		16384	/* clamped by net.core.somaxconn */
+#define WORKERS_MAX		64
+#define RESPAWN_MIN_INTERVAL	1	/* s between respawns of one slot */
+#define SNAPSHOT_MAX_FILES	200000
+#define SNAPSHOT_MAX_DEPTH	32
+#define SNAPSHOT_INLINE_MAX	(1024 * 1024)	/* larger files stream */
+#define SNAPSHOT_GMI_MAX	(16 * 1024 * 1024)
+#define SNAPSHOT_MAX_BYTES	((size_t)1024 * 1024 * 1024)
+#define STREAM_CHUNK		16384
+#define GOPHER_COLUMNS		67	/* display columns in a menu line */
+#define HOSTNAME_MAX		255
+
+enum proto {
+	PROTO_GEMINI,
+	PROTO_GOPHER
+};
+
+/* buf.c: a growable byte buffer, used while building, never when serving */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;	/* sticky: an allocation failed */
+};
+
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addc(struct buf *, int);
+void	 buf_addf(struct buf *, const char *, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+char	*buf_release(struct buf *, size_t *);
+
+/* log.c */
+void	 log_init(int, int);
+void	 log_procname(const char *);
+void	 log_setverbose(int);
+int	 log_getverbose(void);
+void	 log_warn(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+void	 log_warnx(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+void	 log_info(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+void	 log_debug(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+__attribute__((__noreturn__))
+void	 fatal(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+__attribute__((__noreturn__))
+void	 fatalx(const char *, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+
+/* utf8.c */
+int	 utf8_valid(const char *, size_t);
+size_t	 utf8_charlen(const char *, size_t);
+size_t	 utf8_columns(const char *, size_t);
+size_t	 utf8_cut(const char *, size_t, size_t);
+
+/* uri.c */
+struct uri {
+	const char	*scheme;	/* all point into the parsed line */
+	size_t		 schemelen;
+	const char	*host;
+	size_t		 hostlen;
+	int		 port;		/* -1: none given */
+	const char	*path;
+	size_t		 pathlen;
+	const char	*query;		/* NULL: no '?' */
+	size_t		 querylen;
+	int		 ipliteral;	/* host was [v6] or dotted v4 */
+};
+
+int	 uri_parse(const char *, size_t, struct uri *, const char **);
+int	 uri_path_decode(const char *, size_t, char *, size_t, size_t *,
+	    const char **);
+int	 uri_path_normalize(char *, size_t *, const char **);
+int	 uri_resolve(const char *, const char *, size_t, struct buf *);
+void	 uri_path_encode(struct buf *, const char *, size_t);
+int	 uri_query_decode(const char *, size_t, char *, size_t, size_t *);
+
+/* mime.c */
+struct mime_type {
+	const char	*ext;
+	const char	*type;
+	char		 gophertype;
+};
+
+const struct mime_type	*mime_lookup(const char *);
+
+/* gemtext.c: gemtext → Gopher menu, pure */
+struct gemtext_ctx {
+	const char	*host;		/* our host, for local links */
+	int		 port;		/* our public Gopher port */
+	const char	*dir;		/* directory of the page, "/.../" */
+	const char	*const *aliases; /* other names that mean "us" */
+	char		(*kind)(void *, const char *, size_t);
+	void		*arg;		/* for kind: item type of a path */
+};
+
+int	 gemtext_to_gopher(const char *, size_t, const struct gemtext_ctx *,
+	    struct buf *);
+
+/* gopher.c */
+struct gopher_request {
+	const char	*search;	/* into the line; NULL: none */
+	size_t		 searchlen;
+	int		 url;		/* "URL:" selector: path is the URL */
+	size_t		 pathlen;
+	char		 path[GOPHER_REQUEST_MAX + 2];	/* must be last */
+};
+
+int	 gopher_line_complete(const char *, size_t, size_t *);
+int	 gopher_parse_request(const char *, size_t, struct gopher_request *,
+	    const char **);
+int	 gopher_item(struct buf *, char, const char *, size_t, const char *,
+	    size_t, const char *, int);
+void	 gopher_info(struct buf *, const char *, size_t, const char *, int);
+void	 gopher_error(struct buf *, const char *);
+void	 gopher_url_page(struct buf *, const char *, size_t);
+int	 gopher_text(struct buf *, const char *, size_t);
+void	 gopher_map(struct buf *, const char *, size_t, const char *,
+	    const char *, int);
+
+/* gemini.c */
+struct gemini_request {
+	struct uri	 uri;
+	char		 path[GEMINI_REQUEST_MAX + 1];	/* decoded */
+	size_t		 pathlen;
+};
+
+int	 gemini_line_complete(const char *, size_t, size_t *);
+int	 gemini_parse_request(const char *, size_t, struct gemini_request *,
+	    const char **);
+int	 gemini_host_matches(const struct uri *, const char *, const char *);
+int	 gemini_port_matches(const struct uri *, int);
+const char *gemini_status(int, size_t *);
+
+/* snapshot.c */
+struct snapshot;
+
+struct snapshot_params {
+	const char	*root;		/* capsule directory */
+	const char	*host;		/* host name in menus and links */
+	int		 gopher_port;	/* port named in Gopher menus */
+	const char	*lang;		/* NULL or BCP47 tag(s) */
+	size_t		 inline_max;	/* bigger files are streamed */
+};
+
+/* What the worker needs to answer one path on one protocol. */
+struct snapshot_resp {
+	const char	*data;		/* prepared bytes; NULL: stream */
+	size_t		 len;
+	const char	*stream;	/* path relative to the root fd */
+	const char	*header;	/* Gemini header to send before it */
+	size_t		 headerlen;
+	int		 status;	/* Gemini status, 0 on Gopher */
+};
+
+int	 snapshot_build(const struct snapshot_params *, struct snapshot **,
+	    const char **);
+void	 snapshot_free(struct snapshot *);
+int	 snapshot_lookup(const struct snapshot *, enum proto, const char *,
+	    size_t, struct snapshot_resp *);
+int	 snapshot_rootfd(const struct snapshot *);
+int	 snapshot_open(int, const char *, int);
+size_t	 snapshot_count(const struct snapshot *);
+size_t	 snapshot_bytes(const struct snapshot *);
+const char *snapshot_host(const struct snapshot *);
+
+/* beneath.c */
+int	 beneath_open(int, const char *, int);
+
+/* config.c: what to serve, where, and with which limits */
+struct server {
+	TAILQ_ENTRY(server)	 entry;
+	char			 name[HOSTNAME_MAX + 1];
+	char			 root[PATH_MAX];
+	char			 cert[PATH_MAX];
+	char			 key[PATH_MAX];
+	char			 lang[64];
+	int			 gemini_port;	/* public; 0: the listener's */
+	int			 gopher_port;	/* public; 0: the listener's */
+	struct snapshot		*snap;		/* built by the parent */
+};
+
+#define LISTEN_TLS	0x01	/* Gopher listener that also speaks TLS */
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	enum proto		 proto;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 port;
+	int			 flags;
+	char			 name[64];	/* "[::1]:1965" for logs */
+	struct server		*server;	/* the default server */
+	int			 fd;		/* -1 until bound */
+	struct tls		*tls;		/* Gemini: server context */
+	struct event		*ev;		/* worker only */
+	struct listener		*reused;	/* while binding: fd's origin */
+};
+
+TAILQ_HEAD(serverlist, server);
+TAILQ_HEAD(listenerlist, listener);
+
+struct config {
+	int			 prefork;
+	char			 user[64];
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 debug;
+	int			 verbose;
+	int			 timeout_handshake;
+	int			 timeout_request;
+	int			 timeout_response;
+	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
+	size_t			 inline_max;
+	char			 pidfile[PATH_MAX];
+	struct serverlist	 servers;
+	struct listenerlist	 listeners;
+};
+
+struct config	*config_new(void);
+void		 config_free(struct config *);
+struct server	*config_add_server(struct config *, const char *);
+int		 config_split_address(const char *, char *, size_t, char **,
+		    int *, const char **);
+int		 config_add_listener(struct config *, enum proto, const char *,
+		    int, struct server *, int, const char **);
+int		 config_public_port(const struct listener *);
+
+/* listen.c: sockets and accepting */
+int	 listen_bind(struct config *, struct config *, const char **);
+void	 listen_unbind(struct config *);
+int	 listen_start(struct config *, struct event_base *);
+void	 listen_limit(int);
+void	 listen_stop(void);
+
+/* tlsio.c: the only user of <tls.h> */
+enum io_result {
+	IO_DONE,
+	IO_WANT_READ,
+	IO_WANT_WRITE,
+	IO_EOF,
+	IO_ERROR
+};
+
+int		 tlsio_init(void);
+int		 tlsio_configure(struct config *, const char **);
+void		 tlsio_free_listener(struct listener *);
+int		 tlsio_accept(struct listener *, int, struct tls **);
+enum io_result	 tlsio_handshake(struct tls *);
+enum io_result	 tlsio_read(struct tls *, void *, size_t, size_t *);
+enum io_result	 tlsio_write(struct tls *, const void *, size_t, size_t *);
+enum io_result	 tlsio_close(struct tls *);
+void		 tlsio_free(struct tls *);
+const char	*tlsio_servername(struct tls *);
+const char	*tlsio_error(struct tls *);
+
+/* conn.c: one client connection from accept to close */
+int	 conn_accepted(struct listener *, int, struct sockaddr_storage *,
+	    socklen_t);
+size_t	 conn_count(void);
+void	 conn_set_limit(size_t);
+int	 conn_at_limit(void);
+
+/* worker.c */
+__attribute__((__noreturn__))
+void	 worker_main(struct config *, int);
+void	 worker_conn_closed(void);
+struct event_base	*worker_base(void);
+const struct config	*worker_config(void);
+
+/* parent.c */
+int	 parent_setup(struct config *, struct config *, int, const char **);
+__attribute__((__noreturn__))
+void	 parent_main(struct config *, const char *);
+
+/* main.c */
+struct config	*main_load_config(const char **);
+
+#endif /* CAPSULED_H */

@@ -1,0 +1,399 @@
+/*
+ * gemtext.c: reads gemtext line by line and renders it as a Gopher menu,
+ * following the mapping in DESIGN.md section 5.  Pure: input is a byte
+ * range, output goes into a struct buf; no I/O.  The end marker is left
+ * to the caller, who may add items of its own.  How a local path is
+ * typed (menu, text, image) is asked of the caller through ctx->kind, so
+ * that this file never looks at the file system.
+ */
+
+#include <string.h>
+#include <strings.h>
+
+#include "capsuled.h"
+
+#define GEMTEXT_TABSTOP	8
+
+struct gemtext_out {
+	const struct gemtext_ctx	*ctx;
+	struct buf			*b;
+};
+
+static void
+gemtext_info(struct gemtext_out *o, const char *s, size_t len)
+{
+	gopher_info(o->b, s, len, o->ctx->host, o->ctx->port);
+}
+
+/*
+ * Copy a text line with TABs expanded to spaces (tab stops every eight
+ * columns), so that no TAB ever reaches a menu field.
+ */
+static void
+gemtext_expand_tabs(struct buf *dst, const char *s, size_t len)
+{
+	size_t	i, col = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\t') {
+			do
+				buf_addc(dst, ' ');
+			while (++col % GEMTEXT_TABSTOP != 0);
+			continue;
+		}
+		buf_addc(dst, s[i]);
+		/* count columns by lead bytes only */
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			col++;
+	}
+}
+
+/*
+ * Word-wrap s into info lines of at most GOPHER_COLUMNS columns.  first
+ * prefixes the first line, cont every following one.  Breaks at the last
+ * space that fits; a word longer than a line is cut at a character
+ * boundary.  An empty s still makes one (prefix-only) line.
+ */
+static void
+gemtext_wrap(struct gemtext_out *o, const char *first, const char *cont,
+    const char *s, size_t len)
+{
+	struct buf	 line;
+	const char	*prefix = first;
+	size_t		 width, fit, brk, pcols;
+
+	buf_init(&line);
+	do {
+		pcols = utf8_columns(prefix, strlen(prefix));
+		width = GOPHER_COLUMNS > pcols ? GOPHER_COLUMNS - pcols : 1;
+		fit = utf8_cut(s, len, width);
+		brk = fit;
+		if (fit < len) {
+			while (brk > 0 && s[brk] != ' ')
+				brk--;
+			if (brk == 0)
+				brk = fit ? fit : utf8_charlen(s, len);
+			if (brk == 0)
+				brk = 1;
+		}
+		buf_reset(&line);
+		buf_adds(&line, prefix);
+		buf_add(&line, s, brk);
+		gemtext_info(o, line.data, line.len);
+		s += brk;
+		len -= brk;
+		while (len > 0 && *s == ' ') {
+			s++;
+			len--;
+		}
+		prefix = cont;
+	} while (len > 0);
+	buf_free(&line);
+}
+
+static void
+gemtext_heading(struct gemtext_out *o, int level, const char *s, size_t len)
+{
+	struct buf	text;
+	size_t		i, cols;
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	buf_init(&text);
+	buf_add(&text, s, len);
+	gemtext_wrap(o, "", "", text.data ? text.data : "", text.len);
+	/*
+	 * Levels show in any client by their underline: '=', '-', '.'.
+	 * (Upper-casing H1 would change names such as "enhance".)
+	 */
+	cols = utf8_columns(text.data ? text.data : "", text.len);
+	if (cols > GOPHER_COLUMNS)
+		cols = GOPHER_COLUMNS;
+	if (cols == 0)
+		cols = 1;
+	buf_reset(&text);
+	for (i = 0; i < cols; i++)
+		buf_addc(&text, "=-."[level - 1]);
+	gemtext_info(o, text.data, text.len);
+	buf_free(&text);
+}
+
+/* Preformatted text: verbatim, but a line wider than a menu is cut. */
+static void
+gemtext_pre(struct gemtext_out *o, const char *s, size_t len)
+{
+	size_t	n;
+
+	do {
+		n = utf8_cut(s, len, GOPHER_COLUMNS);
+		if (n == 0 && len > 0)
+			n = 1;
+		gemtext_info(o, s, n);
+		s += n;
+		len -= n;
+	} while (len > 0);
+}
+
+static int
+gemtext_scheme(const char *s, size_t len, size_t *schemelen)
+{
+	size_t	i;
+
+	if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (s[i] == ':') {
+			*schemelen = i;
+			return 1;
+		}
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+		    s[i] == '-' || s[i] == '.'))
+			return 0;
+	}
+	return 0;
+}
+
+static int
+gemtext_is_us(const struct gemtext_ctx *ctx, const char *host, size_t len)
+{
+	const char *const	*a;
+
+	if (strlen(ctx->host) == len && strncasecmp(host, ctx->host, len) == 0)
+		return 1;
+	for (a = ctx->aliases; a != NULL && *a != NULL; a++)
+		if (strlen(*a) == len && strncasecmp(host, *a, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A link to a path of this capsule: a native item, typed by the caller. */
+static void
+gemtext_local(struct gemtext_out *o, const char *dir, const char *ref,
+    size_t reflen, const char *label, size_t labellen)
+{
+	struct buf	path;
+	char		type;
+
+	buf_init(&path);
+	if (uri_resolve(dir, ref, reflen, &path) == -1) {
+		gemtext_wrap(o, "", "", label, labellen);
+		goto done;
+	}
+	type = o->ctx->kind != NULL ?
+	    o->ctx->kind(o->ctx->arg, path.data, path.len) : '\0';
+	if (type == '\0') {
+		if (path.data[path.len - 1] == '/')
+			type = '1';
+		else {
+			buf_addc(&path, '\0');
+			path.len--;
+			type = mime_lookup(path.data)->gophertype;
+		}
+	}
+	if (gopher_item(o->b, type, label, labellen, path.data, path.len,
+	    o->ctx->host, o->ctx->port) == -1)
+		gemtext_wrap(o, "", "", label, labellen);
+done:
+	buf_free(&path);
+}
+
+/* "gopher://host[:port]/Tselector" becomes a native item. */
+static int
+gemtext_gopher(struct gemtext_out *o, const char *url, size_t len,
+    const char *label, size_t labellen)
+{
+	struct uri	u;
+	const char	*err;
+	char		host[HOSTNAME_MAX + 1], sel[GOPHER_REQUEST_MAX + 1];
+	char		type = '1';
+	size_t		sellen = 0;
+
+	if (uri_parse(url, len, &u, &err) == -1 || u.host == NULL ||
+	    u.hostlen == 0 || u.hostlen > HOSTNAME_MAX)
+		return -1;
+	memcpy(host, u.host, u.hostlen);
+	host[u.hostlen] = '\0';
+	if (u.pathlen >= 2) {
+		type = u.path[1];
+		if (uri_query_decode(u.path + 2, u.pathlen - 2, sel,
+		    sizeof(sel), &sellen) == -1)
+			return -1;
+	}
+	return gopher_item(o->b, type, label, labellen, sel, sellen, host,
+	    u.port > 0 ? u.port : 70);
+}
+
+/*
+ * A gemini:// or scheme-relative link naming one of our own hosts is a
+ * local link; rest is what follows "//".  Returns 1 if handled.
+ */
+static int
+gemtext_ours(struct gemtext_out *o, const char *rest, size_t restlen,
+    const char *label, size_t labellen)
+{
+	size_t	hostlen, p;
+
+	for (hostlen = 0; hostlen < restlen && rest[hostlen] != '/' &&
+	    rest[hostlen] != ':' && rest[hostlen] != '?'; hostlen++)
+		;
+	if (!gemtext_is_us(o->ctx, rest, hostlen))
+		return 0;
+	for (p = hostlen; p < restlen && rest[p] != '/'; p++)
+		;
+	gemtext_local(o, "/", rest + p, restlen - p, label, labellen);
+	return 1;
+}
+
+/* Everything that leaves Gopherspace: an 'h' item with a URL: selector. */
+static void
+gemtext_web(struct gemtext_out *o, const char *url, size_t urllen,
+    const char *label, size_t labellen)
+{
+	struct buf	sel;
+
+	buf_init(&sel);
+	buf_adds(&sel, "URL:");
+	if (url[0] == '/')
+		buf_adds(&sel, "gemini:");
+	buf_add(&sel, url, urllen);
+	if (sel.failed || gopher_item(o->b, 'h', label, labellen, sel.data,
+	    sel.len, o->ctx->host, o->ctx->port) == -1)
+		gemtext_wrap(o, "", "", label, labellen);
+	buf_free(&sel);
+}
+
+static void
+gemtext_link(struct gemtext_out *o, const char *s, size_t len)
+{
+	const char	*url, *label;
+	size_t		 urllen, labellen, slen;
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	url = s;
+	for (urllen = 0; urllen < len && s[urllen] != ' ' &&
+	    s[urllen] != '\t'; urllen++)
+		;
+	if (urllen == 0) {
+		gemtext_wrap(o, "", "", "=>", 2);
+		return;
+	}
+	label = url + urllen;
+	labellen = len - urllen;
+	while (labellen > 0 && (*label == ' ' || *label == '\t')) {
+		label++;
+		labellen--;
+	}
+	if (labellen == 0) {
+		label = url;
+		labellen = urllen;
+	}
+
+	if (urllen > 2 && url[0] == '/' && url[1] == '/') {
+		/* scheme-relative: the page's own scheme is gemini */
+		if (gemtext_ours(o, url + 2, urllen - 2, label, labellen))
+			return;
+	} else if (!gemtext_scheme(url, urllen, &slen)) {
+		gemtext_local(o, o->ctx->dir, url, urllen, label, labellen);
+		return;
+	} else if (slen == 6 && strncasecmp(url, "gopher", 6) == 0) {
+		if (gemtext_gopher(o, url, urllen, label, labellen) == 0)
+			return;
+	} else if (slen == 6 && strncasecmp(url, "gemini", 6) == 0 &&
+	    urllen > 9 && url[7] == '/' && url[8] == '/') {
+		if (gemtext_ours(o, url + 9, urllen - 9, label, labellen))
+			return;
+	}
+	gemtext_web(o, url, urllen, label, labellen);
+}
+
+static void
+gemtext_line(struct gemtext_out *o, const char *s, size_t len)
+{
+	struct buf	text;
+
+	if (len >= 2 && s[0] == '=' && s[1] == '>') {
+		gemtext_link(o, s + 2, len - 2);
+		return;
+	}
+	if (len >= 3 && strncmp(s, "###", 3) == 0) {
+		gemtext_heading(o, 3, s + 3, len - 3);
+		return;
+	}
+	if (len >= 2 && strncmp(s, "##", 2) == 0) {
+		gemtext_heading(o, 2, s + 2, len - 2);
+		return;
+	}
+	if (len >= 1 && s[0] == '#') {
+		gemtext_heading(o, 1, s + 1, len - 1);
+		return;
+	}
+	buf_init(&text);
+	if (len >= 2 && s[0] == '*' && s[1] == ' ') {
+		gemtext_expand_tabs(&text, s + 2, len - 2);
+		gemtext_wrap(o, "* ", "  ", text.data ? text.data : "",
+		    text.len);
+	} else if (len >= 1 && s[0] == '>') {
+		s++;
+		len--;
+		while (len > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		gemtext_expand_tabs(&text, s, len);
+		gemtext_wrap(o, "> ", "> ", text.data ? text.data : "",
+		    text.len);
+	} else {
+		gemtext_expand_tabs(&text, s, len);
+		gemtext_wrap(o, "", "", text.data ? text.data : "", text.len);
+	}
+	buf_free(&text);
+}
+
+/*
+ * Render a whole gemtext document as menu lines (no end marker).
+ * Returns -1 only if memory ran out.
+ */
+int
+gemtext_to_gopher(const char *s, size_t len, const struct gemtext_ctx *ctx,
+    struct buf *b)
+{
+	struct gemtext_out	 o = { ctx, b };
+	struct buf		 pre;
+	const char		*lf;
+	size_t			 n;
+	int			 preformatted = 0;
+
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		len -= 3;
+	}
+	buf_init(&pre);
+	while (len > 0) {
+		lf = memchr(s, '\n', len);
+		n = lf != NULL ? (size_t)(lf - s) : len;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n >= 3 && strncmp(s, "```", 3) == 0)
+			preformatted = !preformatted;
+		else if (preformatted) {
+			buf_reset(&pre);
+			gemtext_expand_tabs(&pre, s, n);
+			gemtext_pre(&o, pre.data ? pre.data : "", pre.len);
+		} else
+			gemtext_line(&o, s, n);
+		if (lf == NULL)
+			break;
+		len -= lf - s + 1;
+		s = lf + 1;
+	}
+	buf_free(&pre);
+	return b->failed ? -1 : 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * parent.c: the parent process after startup.  It never reads from the
+ * network.  It forks one generation of workers per configuration,
+ * replaces a worker that dies, and on SIGHUP builds a whole new
+ * configuration (sockets, TLS contexts, snapshots); only if all of it
+ * succeeds does a new generation start and the old one retire, so a
+ * broken reload changes nothing.  SIGTERM/SIGINT retire every worker,
+ * wait for them (bounded) and exit 0.  Signals reach the loop through a
+ * self-pipe, so no work is done in a signal handler.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+
+struct worker {
+	TAILQ_ENTRY(worker)	 entry;
+	pid_t			 pid;
+	int			 pipefd;	/* closing it retires */
+	int			 gen;
+	time_t			 started;
+};
+
+TAILQ_HEAD(workerlist, worker);
+
+static struct workerlist	 parent_workers =
+	    TAILQ_HEAD_INITIALIZER(parent_workers);
+static struct config		*parent_conf;
+static int			 parent_gen;
+static int			 parent_sigpipe[2] = { -1, -1 };
+static const char		*parent_pidfile;
+
+static void
+parent_sighandler(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		saved = errno;
+
+	(void)write(parent_sigpipe[1], &c, 1);
+	errno = saved;
+}
+
+static void
+parent_signals(void)
+{
+	struct sigaction	sa;
+	int			sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD,
+				    SIGUSR1 };
+	size_t			i;
+
+	if (pipe(parent_sigpipe) == -1)
+		fatal("pipe");
+	for (i = 0; i < 2; i++) {
+		fcntl(parent_sigpipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(parent_sigpipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = parent_sighandler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Fork one worker of the current generation.  In the child, every
+ * descriptor that belongs to another worker or to the previous
+ * configuration is closed (and that configuration freed), so that a
+ * retiring worker sees EOF on its pipe and old memory is not pinned.
+ */
+static int
+parent_spawn(struct config *old)
+{
+	struct worker	*w, *o;
+	int		 p[2];
+	pid_t		 pid;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -1;
+	if (pipe(p) == -1) {
+		free(w);
+		return -1;
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("fork");
+		close(p[0]);
+		close(p[1]);
+		free(w);
+		return -1;
+	case 0:
+		close(p[1]);
+		TAILQ_FOREACH(o, &parent_workers, entry)
+			close(o->pipefd);
+		close(parent_sigpipe[0]);
+		close(parent_sigpipe[1]);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		config_free(old);
+		worker_main(parent_conf, p[0]);
+		/* NOTREACHED */
+	}
+	close(p[0]);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	w->pid = pid;
+	w->pipefd = p[1];
+	w->gen = parent_gen;
+	w->started = time(NULL);
+	TAILQ_INSERT_TAIL(&parent_workers, w, entry);
+	return 0;
+}
+
+static int
+parent_count(int gen)
+{
+	struct worker	*w;
+	int		 n = 0;
+
+	TAILQ_FOREACH(w, &parent_workers, entry)
+		if (w->gen == gen)
+			n++;
+	return n;
+}
+
+/* Retire every worker older than gen (all of them if gen is 0). */
+static void
+parent_retire(int gen)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &parent_workers, entry) {
+		if ((gen == 0 || w->gen < gen) && w->pipefd != -1) {
+			close(w->pipefd);
+			w->pipefd = -1;
+		}
+	}
+}
+
+static void
+parent_reap(time_t *respawn_at)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(w, &parent_workers, entry)
+			if (w->pid == pid)
+				break;
+		if (w == NULL)
+			continue;
+		if (w->pipefd != -1) {
+			/* Not asked to go: replace it, but not in a loop. */
+			if (WIFSIGNALED(status))
+				log_warnx("worker %d killed by signal %d",
+				    (int)pid, WTERMSIG(status));
+			else
+				log_warnx("worker %d exited with status %d",
+				    (int)pid, WEXITSTATUS(status));
+			close(w->pipefd);
+			*respawn_at = time(NULL) + (time(NULL) - w->started <
+			    RESPAWN_MIN_INTERVAL ? RESPAWN_MIN_INTERVAL : 0);
+		}
+		TAILQ_REMOVE(&parent_workers, w, entry);
+		free(w);
+	}
+}
+
+/* Build everything a generation needs; on failure conf is left unused. */
+int
+parent_setup(struct config *conf, struct config *old, int bind,
+    const char **errstr)
+{
+	struct server		*s;
+	struct listener		*l;
+	struct snapshot_params	 p;
+
+	if (bind && listen_bind(conf, old, errstr) == -1)
+		return -1;
+	if (tlsio_configure(conf, errstr) == -1)
+		goto fail;
+	TAILQ_FOREACH(s, &conf->servers, entry) {
+		memset(&p, 0, sizeof(p));
+		p.root = s->root;
+		p.host = s->name;
+		p.lang = s->lang[0] != '\0' ? s->lang : NULL;
+		p.inline_max = conf->inline_max;
+		p.gopher_port = s->gopher_port;
+		TAILQ_FOREACH(l, &conf->listeners, entry)
+			if (p.gopher_port == 0 && l->server == s &&
+			    l->proto == PROTO_GOPHER)
+				p.gopher_port = l->port;
+		if (p.gopher_port == 0)
+			p.gopher_port = 70;
+		if (snapshot_build(&p, &s->snap, errstr) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (bind)
+		listen_unbind(conf);
+	return -1;
+}
+
+static void
+parent_reload(void)
+{
+	struct config	*conf, *old = parent_conf;
+	struct server	*s;
+	const char	*err;
+	int		 i;
+
+	log_info("reloading");
+	if ((conf = main_load_config(&err)) == NULL) {
+		log_warnx("reload failed, keeping the current content: %s",
+		    err);
+		return;
+	}
+	if (parent_setup(conf, old, 1, &err) == -1) {
+		log_warnx("reload failed, keeping the current content: %s",
+		    err);
+		config_free(conf);
+		return;
+	}
+	parent_conf = conf;
+	parent_gen++;
+	for (i = 0; i < conf->prefork; i++)
+		if (parent_spawn(old) == -1)
+			log_warnx("could not start a worker");
+	parent_retire(parent_gen);
+	config_free(old);
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		log_info("serving %s from %s: %zu paths, %zu KiB", s->name,
+		    s->root, snapshot_count(s->snap),
+		    snapshot_bytes(s->snap) / 1024);
+}
+
+static void
+parent_shutdown(void)
+{
+	struct pollfd	pfd = { parent_sigpipe[0], POLLIN, 0 };
+	struct worker	*w;
+	time_t		deadline = time(NULL) + TIMEOUT_RETIRE + 5;
+	unsigned char	sig;
+	time_t		ignored;
+
+	log_info("shutting down");
+	parent_retire(0);
+	config_free(parent_conf);
+	parent_conf = NULL;
+	while (!TAILQ_EMPTY(&parent_workers) && time(NULL) < deadline) {
+		if (poll(&pfd, 1, 1000) > 0)
+			while (read(parent_sigpipe[0], &sig, 1) == 1)
+				;
+		parent_reap(&ignored);
+	}
+	TAILQ_FOREACH(w, &parent_workers, entry)
+		kill(w->pid, SIGKILL);
+	if (parent_pidfile != NULL)
+		unlink(parent_pidfile);
+	exit(0);
+}
+
+/* The parent's loop; conf is ready (bound, configured, built). */
+void
+parent_main(struct config *conf, const char *pidfile)
+{
+	struct pollfd	pfd;
+	unsigned char	sig;
+	time_t		respawn_at = 0, now;
+	int		i, timeout;
+
+	parent_conf = conf;
+	parent_pidfile = pidfile;
+	parent_signals();
+	parent_gen = 1;
+	for (i = 0; i < conf->prefork; i++)
+		if (parent_spawn(NULL) == -1)
+			fatalx("could not start workers");
+	for (;;) {
+		now = time(NULL);
+		timeout = -1;
+		if (parent_count(parent_gen) < parent_conf->prefork) {
+			if (respawn_at <= now) {
+				if (parent_spawn(NULL) == -1)
+					respawn_at = now + 1;
+				continue;
+			}
+			timeout = (int)(respawn_at - now) * 1000;
+		}
+		pfd.fd = parent_sigpipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout) <= 0)
+			continue;
+		while (read(parent_sigpipe[0], &sig, 1) == 1) {
+			switch (sig) {
+			case SIGHUP:
+				parent_reload();
+				break;
+			case SIGTERM:
+			case SIGINT:
+				parent_shutdown();
+				break;
+			case SIGCHLD:
+				parent_reap(&respawn_at);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}

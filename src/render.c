@@ -1,0 +1,222 @@
+/*
+ * render.c: the second half of building a snapshot.  With every entry
+ * known and indexed, it prepares what each path answers: Gopher menus
+ * rendered from gemtext (and from gophermap files), escaped text, the
+ * directory responses and the 31 redirects.  Everything lands in the
+ * snapshot's arena; nothing here touches the file system.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "capsuled.h"
+#include "snapshot.h"
+
+/* "20 <type>[; lang=...]\r\n" into hdr; returns its length. */
+size_t
+snapshot_header(const struct snapshot *s, char *hdr, size_t size,
+    const char *type)
+{
+	const char	*lang = s->params->lang;
+	int		 n;
+
+	if (strcmp(type, "text/gemini") == 0 && lang != NULL && *lang != '\0')
+		n = snprintf(hdr, size, "20 text/gemini; lang=%s%s%s\r\n",
+		    strchr(lang, ',') ? "\"" : "", lang,
+		    strchr(lang, ',') ? "\"" : "");
+	else
+		n = snprintf(hdr, size, "20 %s\r\n", type);
+	if (n < 0 || (size_t)n >= size)
+		n = snprintf(hdr, size, "20 application/octet-stream\r\n");
+	return (size_t)n;
+}
+
+/*
+ * The Gopher item type of a local path, for links in gemtext: asked by
+ * gemtext.c so that "=> guide" (a directory) becomes a menu, not a
+ * download.  '\0' when the path does not exist.
+ */
+static char
+render_kind(void *arg, const char *path, size_t len)
+{
+	const struct snapshot		*s = arg;
+	const struct snapshot_entry	*e;
+
+	if ((e = snapshot_find(s, path, len)) == NULL) {
+		log_debug("capsule: link to missing %.*s", (int)len, path);
+		return '\0';
+	}
+	return e->kind == SNAP_FILE ? e->gophertype : '1';
+}
+
+/* The directory part of a path, with its trailing slash. */
+static void
+render_dirname(const char *path, size_t len, char *dir, size_t size)
+{
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	if (len >= size)
+		len = 0;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (len == 0)
+		strlcpy(dir, "/", size);
+}
+
+static int
+render_keep(struct snapshot *s, struct buf *b, const char **out, size_t *len)
+{
+	if (b->failed || (*out = snapshot_strdup(s, b->data ? b->data : "",
+	    b->len)) == NULL)
+		return -1;
+	*len = b->len;
+	return 0;
+}
+
+/* A complete Gopher menu from gemtext, in the arena. */
+static int
+render_menu(struct snapshot *s, const char *text, size_t len, const char *dir,
+    const char **out, size_t *outlen)
+{
+	struct gemtext_ctx	ctx;
+	struct buf		b;
+	int			rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.host = s->host;
+	ctx.port = s->params->gopher_port;
+	ctx.dir = dir;
+	ctx.kind = render_kind;
+	ctx.arg = s;
+	buf_init(&b);
+	gemtext_to_gopher(text, len, &ctx, &b);
+	buf_adds(&b, ".\r\n");
+	rc = render_keep(s, &b, out, outlen);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+render_file(struct snapshot *s, struct snapshot_entry *e)
+{
+	struct buf	b;
+	char		dir[PATH_MAX];
+	int		rc = 0;
+
+	if (e->stream != NULL)
+		return 0;
+	if (e->gophertype == '1') {	/* gemtext */
+		render_dirname(e->path, e->pathlen, dir, sizeof(dir));
+		return render_menu(s, e->body, e->bodylen, dir, &e->gopher,
+		    &e->gopherlen);
+	}
+	e->gopher = e->body;
+	e->gopherlen = e->bodylen;
+	if (e->gophertype != '0')
+		return 0;
+	buf_init(&b);
+	if (gopher_text(&b, e->body, e->bodylen))
+		rc = render_keep(s, &b, &e->gopher, &e->gopherlen);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+render_dir(struct snapshot *s, struct snapshot_entry *e)
+{
+	const struct snapshot_entry	*idx = NULL;
+	struct buf			 b;
+	char				 hdr[160];
+	size_t				 hlen;
+	int				 rc;
+
+	if (e->index != -1)
+		idx = &s->entries[e->index];
+	if (idx != NULL) {
+		e->gemini = idx->gemini;
+		e->geminilen = idx->geminilen;
+	} else {
+		hlen = snapshot_header(s, hdr, sizeof(hdr), "text/gemini");
+		buf_init(&b);
+		buf_add(&b, hdr, hlen);
+		buf_add(&b, e->listing, e->listinglen);
+		rc = render_keep(s, &b, &e->gemini, &e->geminilen);
+		buf_free(&b);
+		if (rc == -1)
+			return -1;
+	}
+	if (e->map != NULL) {
+		buf_init(&b);
+		gopher_map(&b, e->map, e->maplen, e->path, s->host,
+		    s->params->gopher_port);
+		buf_adds(&b, ".\r\n");
+		rc = render_keep(s, &b, &e->gopher, &e->gopherlen);
+		buf_free(&b);
+		return rc;
+	}
+	if (idx != NULL) {
+		e->gopher = idx->gopher;
+		e->gopherlen = idx->gopherlen;
+		return 0;
+	}
+	return render_menu(s, e->listing, e->listinglen, e->path, &e->gopher,
+	    &e->gopherlen);
+}
+
+/* "/a" answers 31 to "/a/" on Gemini and the directory's menu on Gopher. */
+static int
+render_redirect(struct snapshot *s, struct snapshot_entry *e)
+{
+	const struct snapshot_entry	*dir;
+	struct buf			 b;
+	char				 key[PATH_MAX];
+	int				 rc;
+
+	if (snprintf(key, sizeof(key), "%s/", e->path) >= (int)sizeof(key) ||
+	    (dir = snapshot_find(s, key, e->pathlen + 1)) == NULL)
+		return -1;
+	e->gopher = dir->gopher;
+	e->gopherlen = dir->gopherlen;
+	buf_init(&b);
+	buf_adds(&b, "31 ");
+	uri_path_encode(&b, key, e->pathlen + 1);
+	buf_adds(&b, "\r\n");
+	rc = render_keep(s, &b, &e->gemini, &e->geminilen);
+	buf_free(&b);
+	return rc;
+}
+
+int
+render_snapshot(struct snapshot *s, const char **errstr)
+{
+	size_t	i;
+	int	kind;
+
+	/* Files first, then directories (which reuse index.gmi), then
+	 * the redirects (which reuse their directory). */
+	for (kind = SNAP_FILE; kind <= SNAP_REDIRECT; kind++) {
+		for (i = 0; i < s->n; i++) {
+			struct snapshot_entry	*e = &s->entries[i];
+			int			 rc = 0;
+
+			if (e->kind != kind)
+				continue;
+			if (kind == SNAP_FILE)
+				rc = render_file(s, e);
+			else if (kind == SNAP_DIR)
+				rc = render_dir(s, e);
+			else
+				rc = render_redirect(s, e);
+			if (rc == -1) {
+				*errstr = "out of memory";
+				return -1;
+			}
+		}
+	}
+	for (i = 0; i < s->n; i++) {
+		s->entries[i].body = NULL;
+		s->entries[i].map = NULL;
+		s->entries[i].listing = NULL;
+	}
+	return 0;
+}

@@ -1,0 +1,298 @@
+/*
+ * snapshot.c: turns a capsule directory into an immutable, in-memory
+ * snapshot: for every servable path, the ready-made Gemini response and
+ * Gopher rendering, found by one hash lookup.  The parent builds it; the
+ * workers share it copy-on-write and never change it.  This file knows
+ * the file system and the gemtext→Gopher mapping's inputs, never a
+ * socket or a request's syntax.
+ *
+ * Safety: dotfiles are skipped; a symlink is followed only if its real
+ * path lies inside the root; files are opened relative to the root's
+ * descriptor by their real path, on Linux with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS) so that a symlink swapped in later cannot lead
+ * outside.  FIFOs, devices and sockets are never opened.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+#include "snapshot.h"
+
+#define ARENA_CHUNK	(256 * 1024)
+#define HEADER_MAX	160	/* "20 " + longest MIME + lang + CRLF */
+
+struct arena_chunk {
+	struct arena_chunk	*next;
+	size_t			 used;
+	size_t			 size;
+	char			 data[];
+};
+
+static uint32_t
+snapshot_hash(const char *p, size_t len)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void *
+snapshot_alloc(struct snapshot *s, size_t n)
+{
+	struct arena_chunk	*c = s->chunks;
+	size_t			 size;
+	void			*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (c == NULL || c->size - c->used < n) {
+		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+		/*
+		 * mmap, not malloc: a worker forked during a reload frees the
+		 * previous snapshot, and munmap returns those pages at once
+		 * instead of leaving them pinned in its heap.
+		 */
+		c = mmap(NULL, sizeof(*c) + size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (c == MAP_FAILED)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		/* A big one-off keeps the current chunk in front. */
+		if (size != ARENA_CHUNK && s->chunks != NULL) {
+			c->next = s->chunks->next;
+			s->chunks->next = c;
+		} else {
+			c->next = s->chunks;
+			s->chunks = c;
+		}
+		s->bytes += sizeof(*c) + size;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+char *
+snapshot_strdup(struct snapshot *s, const char *p, size_t len)
+{
+	char	*d;
+
+	if ((d = snapshot_alloc(s, len + 1)) == NULL)
+		return NULL;
+	memcpy(d, p, len);
+	d[len] = '\0';
+	return d;
+}
+
+/* Add a key; returns its index or -1.  Keys are unique by construction. */
+int
+snapshot_add(struct snapshot *s, const char *path, size_t len, int kind)
+{
+	struct snapshot_entry	*e;
+	size_t			 cap;
+
+	if (s->n == s->cap) {
+		cap = s->cap ? s->cap * 2 : 64;
+		if ((e = reallocarray(s->entries, cap, sizeof(*e))) == NULL)
+			return -1;
+		s->entries = e;
+		s->cap = cap;
+	}
+	e = &s->entries[s->n];
+	memset(e, 0, sizeof(*e));
+	e->index = -1;
+	if ((e->path = snapshot_strdup(s, path, len)) == NULL)
+		return -1;
+	e->pathlen = len;
+	e->hash = snapshot_hash(path, len);
+	e->kind = kind;
+	return (int)s->n++;
+}
+
+/*
+ * Build the hash table; entries and table move into the arena so that
+ * all of a finished snapshot lives in its mmap'd chunks.
+ */
+static int
+snapshot_index(struct snapshot *s)
+{
+	struct snapshot_entry	*e;
+	size_t			 size = 16, i, slot;
+
+	while (size < s->n * 2)
+		size *= 2;
+	if ((e = snapshot_alloc(s, s->n * sizeof(*e) + 1)) == NULL ||
+	    (s->table = snapshot_alloc(s, size * sizeof(*s->table))) == NULL)
+		return -1;
+	memcpy(e, s->entries, s->n * sizeof(*e));
+	free(s->entries);
+	s->entries = e;
+	s->building = 0;
+	memset(s->table, 0, size * sizeof(*s->table));
+	s->tmask = size - 1;
+	for (i = 0; i < s->n; i++) {
+		slot = s->entries[i].hash & s->tmask;
+		while (s->table[slot] != 0)
+			slot = (slot + 1) & s->tmask;
+		s->table[slot] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+const struct snapshot_entry *
+snapshot_find(const struct snapshot *s, const char *path, size_t len)
+{
+	const struct snapshot_entry	*e;
+	uint32_t			 h = snapshot_hash(path, len);
+	size_t				 slot = h & s->tmask;
+
+	while (s->table[slot] != 0) {
+		e = &s->entries[s->table[slot] - 1];
+		if (e->hash == h && e->pathlen == len &&
+		    memcmp(e->path, path, len) == 0)
+			return e;
+		slot = (slot + 1) & s->tmask;
+	}
+	return NULL;
+}
+
+/*
+ * What to send for a path on one protocol.  Returns -1 when the path is
+ * not in the snapshot.  Never allocates: every byte was prepared.
+ */
+int
+snapshot_lookup(const struct snapshot *s, enum proto proto, const char *path,
+    size_t len, struct snapshot_resp *r)
+{
+	const struct snapshot_entry	*e;
+
+	memset(r, 0, sizeof(*r));
+	if ((e = snapshot_find(s, path, len)) == NULL)
+		return -1;
+	if (proto == PROTO_GEMINI) {
+		r->status = e->kind == SNAP_REDIRECT ? 31 : 20;
+		if (e->stream != NULL) {
+			r->header = e->gemini;
+			r->headerlen = e->geminilen;
+			r->stream = e->stream;
+		} else {
+			r->data = e->gemini;
+			r->len = e->geminilen;
+		}
+	} else {
+		if (e->stream != NULL)
+			r->stream = e->stream;
+		else {
+			r->data = e->gopher;
+			r->len = e->gopherlen;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open a file of the capsule by its real path relative to the root
+ * (no leading slash, no symlinks).  Used by the builder and by workers
+ * that stream large files.
+ */
+int
+snapshot_open(int rootfd, const char *rel, int flags)
+{
+	if (*rel == '\0')
+		rel = ".";
+	return beneath_open(rootfd, rel,
+	    flags | O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+int
+snapshot_rootfd(const struct snapshot *s)
+{
+	return s->rootfd;
+}
+
+size_t
+snapshot_count(const struct snapshot *s)
+{
+	return s->n;
+}
+
+size_t
+snapshot_bytes(const struct snapshot *s)
+{
+	return s->bytes;
+}
+
+const char *
+snapshot_host(const struct snapshot *s)
+{
+	return s->host;
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+	struct arena_chunk	*c, *next;
+
+	if (s == NULL)
+		return;
+	for (c = s->chunks; c != NULL; c = next) {
+		next = c->next;
+		munmap(c, sizeof(*c) + c->size);
+	}
+	if (s->rootfd != -1)
+		close(s->rootfd);
+	if (s->building)
+		free(s->entries);
+	free(s);
+}
+
+/*
+ * Build a snapshot of params->root.  On failure nothing is kept and
+ * *errstr says why (with the path concerned); the caller keeps serving
+ * its previous snapshot.
+ */
+int
+snapshot_build(const struct snapshot_params *p, struct snapshot **out,
+    const char **errstr)
+{
+	struct snapshot	*s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	s->rootfd = -1;
+	s->building = 1;
+	s->params = p;
+	if ((s->host = snapshot_strdup(s, p->host, strlen(p->host))) == NULL)
+		goto nomem;
+	if (walk_capsule(s, errstr) == -1)
+		goto fail;
+	if (snapshot_index(s) == -1)
+		goto nomem;
+	if (render_snapshot(s, errstr) == -1)
+		goto fail;
+	s->params = NULL;
+	*out = s;
+	return 0;
+nomem:
+	*errstr = "out of memory";
+fail:
+	snapshot_free(s);
+	return -1;
+}

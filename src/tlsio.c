@@ -1,0 +1,215 @@
+/*
+ * tlsio.c: the only file that includes <tls.h>.  It builds the server
+ * TLS context of each listener (in the parent, from certificates and
+ * keys read into memory, so workers never open key files) and wraps
+ * libtls' non-blocking calls so that conn.c sees one io_result:
+ * TLS_WANT_POLLIN/POLLOUT become IO_WANT_READ/IO_WANT_WRITE.
+ * Its functions are named tlsio_* because tls_* belongs to libtls.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <tls.h>
+
+#include "capsuled.h"
+
+int
+tlsio_init(void)
+{
+	return tls_init();
+}
+
+static int
+tlsio_load_keypair(struct tls_config *tc, const struct server *s, int first,
+    const char **errstr)
+{
+	static char	 err[PATH_MAX * 2 + 512];
+	uint8_t		*cert = NULL, *key = NULL;
+	size_t		 certlen, keylen;
+	int		 rc = -1;
+
+	if ((cert = tls_load_file(s->cert, &certlen, NULL)) == NULL) {
+		snprintf(err, sizeof(err), "%s: %s", s->cert,
+		    tls_config_error(tc));
+		goto done;
+	}
+	if ((key = tls_load_file(s->key, &keylen, NULL)) == NULL) {
+		snprintf(err, sizeof(err), "%s: %s", s->key,
+		    tls_config_error(tc));
+		goto done;
+	}
+	if ((first ? tls_config_set_keypair_mem(tc, cert, certlen, key,
+	    keylen) : tls_config_add_keypair_mem(tc, cert, certlen, key,
+	    keylen)) == -1) {
+		snprintf(err, sizeof(err), "%s, %s: %s", s->cert, s->key,
+		    tls_config_error(tc));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc == -1)
+		*errstr = err;
+	if (cert != NULL)
+		tls_unload_file(cert, certlen);
+	if (key != NULL)
+		tls_unload_file(key, keylen);
+	return rc;
+}
+
+/*
+ * A server context for listener l: TLS 1.2 and 1.3 only, the default
+ * server's keypair first (it answers clients that send no SNI), then
+ * every other server on the same address (libtls picks by SNI).
+ */
+static int
+tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
+{
+	static char		 err[256];
+	struct tls_config	*tc;
+	struct server		*s;
+	struct listener		*o;
+
+	if ((tc = tls_config_new()) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	if (tls_config_set_protocols(tc, TLS_PROTOCOL_TLSv1_2 |
+	    TLS_PROTOCOL_TLSv1_3) == -1)
+		goto tlserr;
+	if (tlsio_load_keypair(tc, l->server, 1, errstr) == -1)
+		goto fail;
+	TAILQ_FOREACH(s, &conf->servers, entry) {
+		if (s == l->server)
+			continue;
+		TAILQ_FOREACH(o, &conf->listeners, entry) {
+			if (o->server == s && o->proto == l->proto &&
+			    o->sslen == l->sslen &&
+			    memcmp(&o->ss, &l->ss, l->sslen) == 0)
+				break;
+		}
+		if (o != NULL && tlsio_load_keypair(tc, s, 0, errstr) == -1)
+			goto fail;
+	}
+	if ((l->tls = tls_server()) == NULL) {
+		*errstr = "out of memory";
+		goto fail;
+	}
+	if (tls_configure(l->tls, tc) == -1) {
+		snprintf(err, sizeof(err), "%s: %s", l->name,
+		    tls_error(l->tls));
+		*errstr = err;
+		goto fail;
+	}
+	tls_config_free(tc);
+	return 0;
+tlserr:
+	snprintf(err, sizeof(err), "%s: %s", l->name, tls_config_error(tc));
+	*errstr = err;
+fail:
+	tls_config_free(tc);
+	tls_free(l->tls);
+	l->tls = NULL;
+	return -1;
+}
+
+/* Build the TLS context of every listener that speaks TLS. */
+int
+tlsio_configure(struct config *conf, const char **errstr)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->proto != PROTO_GEMINI && !(l->flags & LISTEN_TLS))
+			continue;
+		if (tlsio_listener(conf, l, errstr) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void
+tlsio_free_listener(struct listener *l)
+{
+	tls_free(l->tls);
+	l->tls = NULL;
+}
+
+int
+tlsio_accept(struct listener *l, int fd, struct tls **cctx)
+{
+	*cctx = NULL;
+	if (tls_accept_socket(l->tls, cctx, fd) == -1) {
+		log_warnx("%s: tls accept: %s", l->name, tls_error(l->tls));
+		return -1;
+	}
+	return 0;
+}
+
+static enum io_result
+tlsio_result(ssize_t rc)
+{
+	if (rc == TLS_WANT_POLLIN)
+		return IO_WANT_READ;
+	if (rc == TLS_WANT_POLLOUT)
+		return IO_WANT_WRITE;
+	return rc < 0 ? IO_ERROR : IO_DONE;
+}
+
+enum io_result
+tlsio_handshake(struct tls *t)
+{
+	return tlsio_result(tls_handshake(t));
+}
+
+enum io_result
+tlsio_read(struct tls *t, void *buf, size_t len, size_t *n)
+{
+	ssize_t	rc;
+
+	*n = 0;
+	rc = tls_read(t, buf, len);
+	if (rc == 0)
+		return IO_EOF;
+	if (rc > 0)
+		*n = (size_t)rc;
+	return tlsio_result(rc);
+}
+
+enum io_result
+tlsio_write(struct tls *t, const void *buf, size_t len, size_t *n)
+{
+	ssize_t	rc;
+
+	*n = 0;
+	rc = tls_write(t, buf, len);
+	if (rc > 0)
+		*n = (size_t)rc;
+	return tlsio_result(rc);
+}
+
+/* Send close_notify; a peer that is already gone is not an error here. */
+enum io_result
+tlsio_close(struct tls *t)
+{
+	return tlsio_result(tls_close(t));
+}
+
+void
+tlsio_free(struct tls *t)
+{
+	tls_free(t);
+}
+
+const char *
+tlsio_servername(struct tls *t)
+{
+	return tls_conn_servername(t);
+}
+
+const char *
+tlsio_error(struct tls *t)
+{
+	const char	*e = tls_error(t);
+
+	return e != NULL ? e : "unknown error";
+}

@@ -1,0 +1,444 @@
+/*
+ * walk.c: the directory walk that fills a snapshot under construction:
+ * one entry per servable file and directory, with the file's bytes read
+ * into the snapshot's arena behind room for its Gemini header.  It
+ * decides what may be served (no dotfiles, no special files, no symlink
+ * leaving the root, no names that cannot be a selector) and enforces the
+ * size limits.  It renders nothing; render.c does that afterwards.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+#include "snapshot.h"
+
+#define HEADER_ROOM	160	/* bytes kept before a file for its header */
+
+struct walk {
+	struct snapshot	*s;
+	size_t		 files;
+	int		 depth;
+	dev_t		 dev[SNAPSHOT_MAX_DEPTH + 1];	/* ancestors, for */
+	ino_t		 ino[SNAPSHOT_MAX_DEPTH + 1];	/* loop detection */
+};
+
+static char	walk_err[PATH_MAX + 128];
+
+static int
+walk_fail(const char **errstr, const char *path, const char *why)
+{
+	snprintf(walk_err, sizeof(walk_err), "%s: %s", path, why);
+	*errstr = walk_err;
+	return -1;
+}
+
+static int
+walk_fail_errno(const char **errstr, const char *path)
+{
+	return walk_fail(errstr, path, strerror(errno));
+}
+
+/* A name we can serve under the same path on both protocols. */
+static int
+walk_name_ok(const char *name)
+{
+	size_t	i, len = strlen(name);
+
+	if (name[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return utf8_valid(name, len);
+}
+
+static int
+walk_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names in a directory, sorted, dotfiles already left out. */
+static char **
+walk_names(int fd, size_t *countp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**names = NULL, **tmp;
+	size_t		 n = 0, cap = 0;
+
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((tmp = reallocarray(names, cap,
+			    sizeof(*names))) == NULL)
+				goto fail;
+			names = tmp;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			goto fail;
+		n++;
+		errno = 0;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), walk_cmp);
+	*countp = n;
+	if (names == NULL)
+		names = calloc(1, sizeof(*names));
+	return names;
+fail:
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+	closedir(d);
+	return NULL;
+}
+
+static int
+walk_is_gemtext(const char *name)
+{
+	return strcmp(mime_lookup(name)->type, "text/gemini") == 0;
+}
+
+/* Text we can offer as Gopher type 0 although its name says nothing. */
+static int
+walk_looks_text(const char *p, size_t len)
+{
+	return memchr(p, '\0', len) == NULL && utf8_valid(p, len);
+}
+
+/* Read exactly size bytes (the file may not change size meanwhile). */
+static int
+walk_read(int fd, char *p, size_t size)
+{
+	ssize_t	n;
+	size_t	off = 0;
+
+	while (off < size) {
+		n = read(fd, p + off, size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EAGAIN;	/* shrank while we read it */
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int
+walk_file(struct walk *w, const char *key, const char *disk, const char *name,
+    const char **errstr)
+{
+	struct snapshot			*s = w->s;
+	const struct mime_type		*m = mime_lookup(name);
+	struct snapshot_entry		*e;
+	struct stat			 st;
+	char				*p = NULL, hdr[HEADER_ROOM];
+	const char			*type = m->type;
+	size_t				 hlen;
+	int				 fd, idx, gmi = walk_is_gemtext(name);
+
+	if ((fd = snapshot_open(s->rootfd, disk, 0)) == -1)
+		return walk_fail_errno(errstr, key);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		log_info("capsule: %s: not a regular file, skipped", key);
+		return 0;
+	}
+	if (gmi && st.st_size > SNAPSHOT_GMI_MAX) {
+		close(fd);
+		log_warnx("capsule: %s: gemtext over %d bytes, skipped", key,
+		    SNAPSHOT_GMI_MAX);
+		return 0;
+	}
+	if (++w->files > SNAPSHOT_MAX_FILES) {
+		close(fd);
+		return walk_fail(errstr, key, "too many files in capsule");
+	}
+	if ((idx = snapshot_add(s, key, strlen(key), SNAP_FILE)) == -1)
+		goto nomem;
+	e = &s->entries[idx];
+	if (!gmi && (size_t)st.st_size > s->params->inline_max) {
+		/* Too big to hold: workers stream it from disk. */
+		close(fd);
+		hlen = snapshot_header(s, hdr, sizeof(hdr), type);
+		e->gemini = snapshot_strdup(s, hdr, hlen);
+		e->geminilen = hlen;
+		e->stream = snapshot_strdup(s, disk, strlen(disk));
+		e->gophertype = m->gophertype;
+		return e->gemini && e->stream ? 0 : -1;
+	}
+	s->content += (size_t)st.st_size;
+	if (s->content > SNAPSHOT_MAX_BYTES) {
+		close(fd);
+		return walk_fail(errstr, key, "capsule larger than the limit");
+	}
+	if ((p = snapshot_alloc(s, HEADER_ROOM + (size_t)st.st_size)) == NULL)
+		goto nomem;
+	if (walk_read(fd, p + HEADER_ROOM, (size_t)st.st_size) == -1) {
+		int	saved = errno;
+
+		close(fd);
+		errno = saved;
+		return walk_fail_errno(errstr, key);
+	}
+	close(fd);
+	e->body = p + HEADER_ROOM;
+	e->bodylen = (size_t)st.st_size;
+	e->gophertype = m->gophertype;
+	if (strcmp(type, "application/octet-stream") == 0 &&
+	    walk_looks_text(e->body, e->bodylen)) {
+		type = "text/plain; charset=utf-8";
+		e->gophertype = '0';
+	}
+	hlen = snapshot_header(s, hdr, sizeof(hdr), type);
+	memcpy(p + HEADER_ROOM - hlen, hdr, hlen);
+	e->gemini = p + HEADER_ROOM - hlen;
+	e->geminilen = hlen + e->bodylen;
+	return 0;
+nomem:
+	close(fd);
+	*errstr = "out of memory";
+	return -1;
+}
+
+/* A directory's gophermap is read whole; it is never served itself. */
+static int
+walk_gophermap(struct walk *w, int diridx, const char *disk, const char *key,
+    const char **errstr)
+{
+	struct snapshot	*s = w->s;
+	struct stat	 st;
+	char		*p;
+	int		 fd;
+
+	if ((fd = snapshot_open(s->rootfd, disk, 0)) == -1)
+		return walk_fail_errno(errstr, key);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SNAPSHOT_GMI_MAX) {
+		close(fd);
+		return walk_fail(errstr, key, "unusable gophermap");
+	}
+	if ((p = snapshot_alloc(s, (size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		*errstr = "out of memory";
+		return -1;
+	}
+	if (walk_read(fd, p, (size_t)st.st_size) == -1) {
+		close(fd);
+		return walk_fail_errno(errstr, key);
+	}
+	close(fd);
+	s->entries[diridx].map = p;
+	s->entries[diridx].maplen = (size_t)st.st_size;
+	return 0;
+}
+
+/*
+ * Follow a symlink only if its real path lies inside the root.  On
+ * success disk holds that real path relative to the root.
+ */
+static int
+walk_symlink(struct walk *w, const char *key, char *disk, size_t disksize,
+    struct stat *st)
+{
+	char	full[PATH_MAX], real[PATH_MAX];
+	size_t	rl = strlen(w->s->rootreal);
+	int	n;
+
+	n = snprintf(full, sizeof(full), "%s/%s", w->s->rootreal, disk);
+	if (n < 0 || (size_t)n >= sizeof(full) || realpath(full, real) == NULL) {
+		log_info("capsule: %s: broken symlink, skipped", key);
+		return -1;
+	}
+	if (strncmp(real, w->s->rootreal, rl) != 0 || real[rl] != '/' ||
+	    real[rl + 1] == '\0') {
+		log_info("capsule: %s: symlink leaves the root, skipped", key);
+		return -1;
+	}
+	if (strlcpy(disk, real + rl + 1, disksize) >= disksize ||
+	    stat(real, st) == -1)
+		return -1;
+	/* The real path must itself be servable: no dot components. */
+	if (strstr(disk, "/.") != NULL || disk[0] == '.') {
+		log_info("capsule: %s: symlink to a hidden path, skipped", key);
+		return -1;
+	}
+	return 0;
+}
+
+static int	walk_dir(struct walk *, int, const char *, const char *,
+		    const char **);
+
+/* Listing line for a directory that has no index.gmi. */
+static void
+walk_listing_add(struct buf *b, const char *name, int isdir)
+{
+	buf_adds(b, "=> ");
+	uri_path_encode(b, name, strlen(name));
+	if (isdir)
+		buf_addc(b, '/');
+	buf_addc(b, ' ');
+	buf_adds(b, name);
+	if (isdir)
+		buf_addc(b, '/');
+	buf_addc(b, '\n');
+}
+
+static int
+walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
+    const char *name, struct buf *listing, const char **errstr)
+{
+	struct snapshot	*s = w->s;
+	struct stat	 st;
+	char		 ckey[PATH_MAX], cdisk[PATH_MAX];
+	int		 n, idx;
+
+	n = snprintf(ckey, sizeof(ckey), "%s%s", key, name);
+	if (n < 0 || (size_t)n + 2 >= sizeof(ckey) ||
+	    (size_t)n > GEMINI_REQUEST_MAX - 32)
+		return walk_fail(errstr, key, "path too long");
+	n = snprintf(cdisk, sizeof(cdisk), "%s%s%s", disk,
+	    *disk ? "/" : "", name);
+	if (n < 0 || (size_t)n >= sizeof(cdisk))
+		return walk_fail(errstr, key, "path too long");
+	if (!walk_name_ok(name)) {
+		log_warnx("capsule: %s: name is not printable UTF-8, skipped",
+		    ckey);
+		return 0;
+	}
+	if (fstatat(s->rootfd, cdisk, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return walk_fail_errno(errstr, ckey);
+	if (S_ISLNK(st.st_mode) &&
+	    walk_symlink(w, ckey, cdisk, sizeof(cdisk), &st) == -1)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		strlcat(ckey, "/", sizeof(ckey));
+		if ((idx = snapshot_add(s, ckey, strlen(ckey), SNAP_DIR)) == -1 ||
+		    snapshot_add(s, ckey, strlen(ckey) - 1, SNAP_REDIRECT) == -1) {
+			*errstr = "out of memory";
+			return -1;
+		}
+		if (walk_dir(w, idx, ckey, cdisk, errstr) == -1)
+			return -1;
+		walk_listing_add(listing, name, 1);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (strcmp(name, "gophermap") == 0)
+		return walk_gophermap(w, diridx, cdisk, ckey, errstr);
+	idx = (int)s->n;
+	if (walk_file(w, ckey, cdisk, name, errstr) == -1)
+		return -1;
+	if ((size_t)idx == s->n)
+		return 0;	/* skipped */
+	if (strcmp(name, "index.gmi") == 0)
+		s->entries[diridx].index = idx;
+	walk_listing_add(listing, name, 0);
+	return 0;
+}
+
+/*
+ * Walk one directory: key is its path in the capsule ("/a/"), disk its
+ * real path relative to the root ("" for the root itself).
+ */
+static int
+walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
+    const char **errstr)
+{
+	struct snapshot	*s = w->s;
+	struct stat	 st;
+	struct buf	 listing;
+	char		**names;
+	size_t		 count = 0, i;
+	int		 fd, d, rc = -1;
+
+	if (w->depth > SNAPSHOT_MAX_DEPTH)
+		return walk_fail(errstr, key, "directories nested too deep");
+	if ((fd = snapshot_open(s->rootfd, *disk ? disk : ".",
+	    O_DIRECTORY)) == -1)
+		return walk_fail_errno(errstr, key);
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return walk_fail_errno(errstr, key);
+	}
+	for (d = 0; d < w->depth; d++) {
+		if (w->dev[d] == st.st_dev && w->ino[d] == st.st_ino) {
+			close(fd);
+			log_info("capsule: %s: directory loop, skipped", key);
+			return 0;
+		}
+	}
+	w->dev[w->depth] = st.st_dev;
+	w->ino[w->depth] = st.st_ino;
+	if ((names = walk_names(fd, &count)) == NULL)
+		return walk_fail_errno(errstr, key);
+	buf_init(&listing);
+	buf_addf(&listing, "# Index of %s\n\n", key);
+	if (strcmp(key, "/") != 0)
+		buf_adds(&listing, "=> ../ Parent directory\n");
+	w->depth++;
+	for (i = 0; i < count; i++)
+		if (walk_entry(w, diridx, key, disk, names[i], &listing,
+		    errstr) == -1)
+			goto done;
+	w->depth--;
+	if (s->entries[diridx].index == -1) {
+		if (listing.failed || (s->entries[diridx].listing =
+		    snapshot_strdup(s, listing.data, listing.len)) == NULL) {
+			*errstr = "out of memory";
+			goto done;
+		}
+		s->entries[diridx].listinglen = listing.len;
+	}
+	rc = 0;
+done:
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&listing);
+	return rc;
+}
+
+int
+walk_capsule(struct snapshot *s, const char **errstr)
+{
+	struct walk	w;
+	int		idx;
+
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	if (realpath(s->params->root, s->rootreal) == NULL)
+		return walk_fail_errno(errstr, s->params->root);
+	s->rootfd = open(s->rootreal, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd == -1)
+		return walk_fail_errno(errstr, s->rootreal);
+	if ((idx = snapshot_add(s, "/", 1, SNAP_DIR)) == -1) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	return walk_dir(&w, idx, "/", "", errstr);
+}
