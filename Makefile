@@ -93,7 +93,7 @@ run: all certs
 unit: $(UNIT_TESTS)
 
 check: all unit
-	@sh tests/run.sh $(BUILD)
+	@TESTS="$(TESTS)" sh tests/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

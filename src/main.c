@@ -17,10 +17,14 @@
 
 #include "capsuled.h"
 
+#define MAIN_LISTEN_MAX	8	/* -p and -g may each be repeated */
+
 static struct {
 	const char	*host;
-	const char	*gemini;
-	const char	*gopher;
+	const char	*gemini[MAIN_LISTEN_MAX];
+	const char	*gopher[MAIN_LISTEN_MAX];
+	int		 ngemini;
+	int		 ngopher;
 	const char	*cert;
 	const char	*key;
 	const char	*user;
@@ -66,6 +70,7 @@ main_load_config(const char **errstr)
 	struct config	*conf;
 	struct server	*srv;
 	struct passwd	*pw;
+	int		 i;
 
 	if ((conf = config_new()) == NULL) {
 		*errstr = "out of memory";
@@ -88,9 +93,14 @@ main_load_config(const char **errstr)
 		*errstr = "path too long";
 		goto fail;
 	}
-	if (main_listen(conf, PROTO_GEMINI, opt.gemini, srv, errstr) == -1 ||
-	    main_listen(conf, PROTO_GOPHER, opt.gopher, srv, errstr) == -1)
-		goto fail;
+	for (i = 0; i < opt.ngemini; i++)
+		if (main_listen(conf, PROTO_GEMINI, opt.gemini[i], srv,
+		    errstr) == -1)
+			goto fail;
+	for (i = 0; i < opt.ngopher; i++)
+		if (main_listen(conf, PROTO_GOPHER, opt.gopher[i], srv,
+		    errstr) == -1)
+			goto fail;
 	if (opt.user != NULL) {
 		if ((pw = getpwnam(opt.user)) == NULL) {
 			snprintf(err, sizeof(err), "unknown user %s", opt.user);
@@ -130,8 +140,6 @@ main(int argc, char *argv[])
 	int		 ch;
 
 	opt.host = "localhost";
-	opt.gemini = "1965";
-	opt.gopher = "70";
 	opt.root = "capsule";
 	while ((ch = getopt(argc, argv, "c:dg:H:j:k:nP:p:u:Vv")) != -1) {
 		switch (ch) {
@@ -142,7 +150,9 @@ main(int argc, char *argv[])
 			opt.debug = 1;
 			break;
 		case 'g':
-			opt.gopher = optarg;
+			if (opt.ngopher == MAIN_LISTEN_MAX)
+				usage();
+			opt.gopher[opt.ngopher++] = optarg;
 			break;
 		case 'H':
 			opt.host = optarg;
@@ -166,7 +176,9 @@ main(int argc, char *argv[])
 			opt.pidfile = optarg;
 			break;
 		case 'p':
-			opt.gemini = optarg;
+			if (opt.ngemini == MAIN_LISTEN_MAX)
+				usage();
+			opt.gemini[opt.ngemini++] = optarg;
 			break;
 		case 'u':
 			opt.user = optarg;
@@ -187,6 +199,10 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		opt.root = argv[0];
+	if (opt.ngemini == 0)
+		opt.gemini[opt.ngemini++] = "1965";
+	if (opt.ngopher == 0)
+		opt.gopher[opt.ngopher++] = "70";
 	if (strlen(opt.host) == 0 || strlen(opt.host) > HOSTNAME_MAX ||
 	    strpbrk(opt.host, "/\t\r\n ") != NULL) {
 		fprintf(stderr, "capsuled: -H %s: bad host name\n", opt.host);
@@ -224,8 +240,7 @@ main(int argc, char *argv[])
 	}
 	if (opt.pidfile != NULL)
 		main_pidfile(opt.pidfile);
-	log_info("capsuled %s: gemini on %s, gopher on %s, %d workers, "
-	    "%zu paths", CAPSULED_VERSION, opt.gemini, opt.gopher,
+	log_info("capsuled %s: %d workers, %zu paths", CAPSULED_VERSION,
 	    conf->prefork, snapshot_count(TAILQ_FIRST(&conf->servers)->snap));
 	parent_main(conf, opt.pidfile);
 	return 0;

@@ -277,11 +277,15 @@ parent_shutdown(void)
 void
 parent_main(struct config *conf, const char *pidfile)
 {
-	struct pollfd	pfd;
-	unsigned char	sig;
-	time_t		respawn_at = 0, now;
-	int		i, timeout;
+	struct pollfd	 pfd;
+	struct listener	*l;
+	unsigned char	 sig;
+	time_t		 respawn_at = 0, now;
+	int		 i, timeout;
 
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		log_info("%s on %s", l->proto == PROTO_GEMINI ? "gemini" :
+		    "gopher", l->name);
 	parent_conf = conf;
 	parent_pidfile = pidfile;
 	parent_signals();

@@ -1,0 +1,287 @@
+"""
+harness.py: what every integration test needs.  It starts the real
+capsuled (from $CAPSULED) on loopback high ports with a temporary capsule
+and a certificate made for the test, and speaks Gemini and Gopher to it
+byte for byte.  Results are printed as "ok - name" / "not ok - name" lines
+that tests/run.sh counts.  Nothing here listens beyond 127.0.0.1 and ::1,
+and every wait is bounded.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+CAPSULED = os.environ.get("CAPSULED", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "capsuled"))
+FAILED = 0
+_CERTS = {}
+_TMP = tempfile.mkdtemp(prefix="capsuled-it-")
+
+
+def check(cond, name, detail=None):
+    """Report one check; detail is shown only when it fails."""
+    global FAILED
+    if cond:
+        print("ok - " + name)
+    else:
+        FAILED += 1
+        print("not ok - " + name)
+        if detail is not None:
+            for line in repr(detail)[:2000].splitlines():
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def done():
+    shutil.rmtree(_TMP, ignore_errors=True)
+    sys.exit(1 if FAILED else 0)
+
+
+def cert(host="localhost"):
+    """A throw-away EC P-256 certificate for host, made once per run."""
+    if host not in _CERTS:
+        crt = os.path.join(_TMP, host + ".crt")
+        key = os.path.join(_TMP, host + ".key")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+             "-subj", "/CN=" + host, "-addext",
+             "subjectAltName=DNS:" + host,
+             "-keyout", key, "-out", crt],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _CERTS[host] = (crt, key)
+    return _CERTS[host]
+
+
+def free_port(family=socket.AF_INET, addr="127.0.0.1"):
+    """A port the kernel says is free right now on addr."""
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def write_tree(root, files):
+    """files maps relative path -> bytes or str (a trailing / = dir)."""
+    for rel, data in files.items():
+        path = os.path.join(root, rel)
+        if rel.endswith("/"):
+            os.makedirs(path, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+
+
+class Daemon:
+    """A capsuled serving a temporary capsule on loopback ports."""
+
+    def __init__(self, files=None, root=None, host="localhost", workers=2,
+                 ipv6=False, args=(), start=True):
+        self.host = host
+        self.dir = tempfile.mkdtemp(dir=_TMP)
+        self.root = root or os.path.join(self.dir, "capsule")
+        if files is not None:
+            os.makedirs(self.root, exist_ok=True)
+            write_tree(self.root, files)
+        self.crt, self.key = cert(host)
+        self.gemini_port = free_port()
+        self.gopher_port = free_port()
+        self.ipv6 = ipv6
+        self.log = os.path.join(self.dir, "log")
+        self.argv = [CAPSULED, "-d", "-v", "-H", host,
+                     "-p", "127.0.0.1:%d" % self.gemini_port,
+                     "-g", "127.0.0.1:%d" % self.gopher_port,
+                     "-c", self.crt, "-k", self.key, "-j", str(workers)]
+        if ipv6:
+            self.argv += ["-p", "[::1]:%d" % self.gemini_port,
+                          "-g", "[::1]:%d" % self.gopher_port]
+        self.argv += list(args) + [self.root]
+        self.proc = None
+        if start:
+            self.start()
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("capsuled exited: " + self.logtext())
+            if self.log_has("gemini on") and self._accepting():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("capsuled did not start: " + self.logtext())
+
+    def _accepting(self):
+        for port in (self.gemini_port, self.gopher_port):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+            except OSError:
+                return False
+        return True
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def log_has(self, text):
+        return text in self.logtext()
+
+    def workers(self):
+        """PIDs of the worker processes (children of the parent)."""
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return sorted(int(p) for p in out.split())
+
+    def send(self, sig):
+        self.proc.send_signal(sig)
+
+    def _reloads(self):
+        text = self.logtext()
+        return text.count("serving "), text.count("reload failed")
+
+    def reload(self, timeout=10):
+        """SIGHUP, then wait until the parent logs how it went.
+        Returns True if the new content is being served."""
+        ok0, bad0 = self._reloads()
+        self.send(signal.SIGHUP)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ok, bad = self._reloads()
+            if ok > ok0:
+                return True
+            if bad > bad0:
+                return False
+            time.sleep(0.02)
+        raise RuntimeError("no answer to SIGHUP: " + self.logtext())
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+    # Protocols ------------------------------------------------------
+
+    def gemini(self, request, sni="default", addr="127.0.0.1", timeout=5,
+               raw=False):
+        """Send request (str or bytes, CRLF added unless raw) over TLS.
+        Returns (response bytes, clean) where clean says the server
+        ended with close_notify."""
+        if isinstance(request, str):
+            request = request.encode()
+        if not raw:
+            request += b"\r\n"
+        if sni == "default":
+            sni = self.host
+        return gemini_raw(addr, self.gemini_port, request, sni, timeout)
+
+    def gopher(self, request, addr="127.0.0.1", timeout=5, raw=False):
+        if isinstance(request, str):
+            request = request.encode()
+        if not raw:
+            request += b"\r\n"
+        return plain_raw(addr, self.gopher_port, request, timeout)
+
+    def url(self, path="/"):
+        return "gemini://%s:%d%s" % (self.host, self.gemini_port, path)
+
+
+def client_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def gemini_raw(addr, port, data, sni, timeout=5, ctx=None):
+    ctx = ctx or client_context()
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.connect((addr, port))
+    tls = ctx.wrap_socket(sock, server_hostname=sni,
+                          suppress_ragged_eofs=False)
+    chunks = []
+    clean = False
+    try:
+        tls.sendall(data)
+        while True:
+            b = tls.recv(65536)
+            if not b:
+                clean = True
+                break
+            chunks.append(b)
+    except (ssl.SSLEOFError, ConnectionResetError, socket.timeout):
+        pass
+    finally:
+        tls.close()
+    return b"".join(chunks), clean
+
+
+def plain_raw(addr, port, data, timeout=5):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.connect((addr, port))
+    chunks = []
+    try:
+        sock.sendall(data)
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    except (ConnectionResetError, socket.timeout):
+        chunks.append(b"<reset or timeout>")
+    finally:
+        sock.close()
+    return b"".join(chunks)
+
+
+def s_client(port, request, sni="localhost", extra=(), timeout=10):
+    """The request through `openssl s_client`; returns its stdout."""
+    argv = ["openssl", "s_client", "-quiet", "-connect",
+            "127.0.0.1:%d" % port] + list(extra)
+    if sni:
+        argv += ["-servername", sni]
+    p = subprocess.run(argv, input=request.encode() + b"\r\n",
+                       capture_output=True, timeout=timeout)
+    return p.stdout
+
+
+def menu_lines(data):
+    """Split a Gopher menu into lines; checks of its form are the
+    caller's."""
+    return data.split(b"\r\n")
+
+
+def menu_ok(data):
+    """Every line has 4 TAB fields, no stray CR/LF/NUL, and the menu
+    ends with .CRLF.  Returns (ok, reason)."""
+    if not data.endswith(b"\r\n.\r\n"):
+        return False, "no .CRLF end"
+    body = data[:-len(b".\r\n")]
+    for line in body.split(b"\r\n")[:-1]:
+        if line.count(b"\t") != 3:
+            return False, "not 4 fields: %r" % line
+        if b"\r" in line or b"\n" in line or b"\0" in line:
+            return False, "control byte in %r" % line
+        if line == b".":
+            return False, "bare dot line"
+    return True, ""

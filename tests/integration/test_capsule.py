@@ -1,0 +1,95 @@
+"""
+test_capsule.py: the shipped capsule (the enhance leadership guide) as
+readers get it.  Every page answers 20 on Gemini and is a well-formed
+menu on Gopher, every local link on either side leads somewhere that
+exists, the guide's own words are there, and `lynx -dump` of the Gopher
+root shows the guide.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+from harness import Daemon, check, done, menu_ok
+
+CAPSULE = os.path.join(os.path.dirname(__file__), "..", "..", "capsule")
+
+d = Daemon(root=os.path.abspath(CAPSULE))
+try:
+    pages = []
+    for dirpath, dirs, files in os.walk(CAPSULE):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        for name in files:
+            if name.endswith(".gmi"):
+                rel = os.path.relpath(os.path.join(dirpath, name), CAPSULE)
+                pages.append("/" + rel)
+    check(len(pages) >= 5, "capsule: the guide has an index and its parts",
+          pages)
+
+    home, _ = d.gemini(d.url("/"))
+    check(home.startswith(b"20 text/gemini\r\n# enhance: spotlight on "
+                          b"leadership"),
+          "capsule: the index opens the guide", home[:80])
+    check(b"Leadership is within everybody." in home and
+          b"\n> At it\xe2\x80\x99s core" in home,
+          "capsule: the quotation is a quote line", home)
+    check(b"quote HEE facebook" not in home,
+          "capsule: the web page chrome is gone")
+
+    words = ("within everybody", "King\u2019s Fund", "Messenger Review",
+             "First Principles", "Learning Hub", "early on in their careers")
+    text = b""
+    for page in pages:
+        r, clean = d.gemini(d.url(page))
+        text += r
+        check(r.startswith(b"20 text/gemini\r\n") and clean,
+              "capsule: %s answers 20 on Gemini" % page, r[:60])
+        ok, why = menu_ok(d.gopher(page))
+        check(ok, "capsule: %s is a well-formed Gopher menu" % page, why)
+        if page != "/index.gmi":
+            check(b"=> / " in r, "capsule: %s links back to the start" %
+                  page, r)
+    for w in words:
+        check(w.encode() in text, "capsule: the guide says %r" % w)
+
+    # Every local link resolves, on both protocols.
+    for page in pages:
+        r, _ = d.gemini(d.url(page))
+        base = page.rsplit("/", 1)[0] + "/"
+        for m in re.finditer(rb"^=>\s*(\S+)", r, re.M):
+            link = m.group(1).decode()
+            if ":" in link:
+                continue
+            target = os.path.normpath(link if link.startswith("/") else
+                                      base + link)
+            if link.endswith("/") and target != "/":
+                target += "/"
+            g, _ = d.gemini(d.url(target))
+            check(g.startswith(b"20 "), "capsule: link %s -> %s works on "
+                  "Gemini" % (page, link), g[:40])
+        for line in d.gopher(page).split(b"\r\n"):
+            if line[:1] in (b"0", b"1") and line.count(b"\t") == 3:
+                sel = line.split(b"\t")[1].decode()
+                r2 = d.gopher(sel)
+                check(not r2.startswith(b"3"), "capsule: Gopher item "
+                      "%s -> %s works" % (page, sel), r2[:60])
+
+    root = d.gopher("/")
+    check(b"ienhance: spotlight on leadership\t" in root,
+          "capsule: the Gopher root menu is the guide", root[:200])
+    if shutil.which("lynx"):
+        out = subprocess.run(["lynx", "-dump", "-nolist",
+                              "gopher://127.0.0.1:%d/" % d.gopher_port],
+                             capture_output=True, timeout=20, text=True)
+        check("enhance: spotlight on leadership" in out.stdout and
+              "1. What leadership means" in out.stdout and
+              "Leadership is within everybody." in out.stdout,
+              "capsule: lynx -dump of the Gopher menu shows the guide",
+              out.stdout)
+    else:
+        check(False, "lynx is installed (apt-get install lynx)")
+finally:
+    d.stop()
+
+done()
