@@ -111,10 +111,13 @@ conn_deadline(struct conn *c, int secs, int from_start)
 
 	if (from_start) {
 		conn_elapsed(c, &el);
-		if (timercmp(&el, &tv, >=))
-			timerclear(&tv);
-		else
-			timersub(&tv, &el, &tv);
+		if (el.tv_sec >= secs) {
+			tv.tv_sec = 0;
+			tv.tv_usec = 0;
+		} else {
+			tv.tv_sec = secs - el.tv_sec - (el.tv_usec > 0);
+			tv.tv_usec = el.tv_usec > 0 ? 1000000 - el.tv_usec : 0;
+		}
 	}
 	evtimer_add(&c->tmo, &tv);
 }

@@ -32,19 +32,22 @@ gemtext_info(struct gemtext_out *o, const char *s, size_t len)
 static void
 gemtext_expand_tabs(struct buf *dst, const char *s, size_t len)
 {
-	size_t	i, col = 0;
+	size_t	i = 0, n, col = 0;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		if (s[i] == '\t') {
 			do
 				buf_addc(dst, ' ');
 			while (++col % GEMTEXT_TABSTOP != 0);
+			i++;
 			continue;
 		}
-		buf_addc(dst, s[i]);
-		/* count columns by lead bytes only */
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			col++;
+		/* Columns by display width: wide 2, combining 0. */
+		if ((n = utf8_charlen(s + i, len - i)) == 0)
+			n = 1;
+		col += utf8_columns(s + i, n);
+		buf_add(dst, s + i, n);
+		i += n;
 	}
 }
 
@@ -101,6 +104,8 @@ gemtext_heading(struct gemtext_out *o, int level, const char *s, size_t len)
 		s++;
 		len--;
 	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
 	buf_init(&text);
 	buf_add(&text, s, len);
 	gemtext_wrap(o, "", "", text.data ? text.data : "", text.len);
@@ -209,23 +214,23 @@ gemtext_gopher(struct gemtext_out *o, const char *url, size_t len,
 {
 	struct uri	u;
 	const char	*err;
-	char		host[HOSTNAME_MAX + 1], sel[GOPHER_REQUEST_MAX + 1];
-	char		type = '1';
-	size_t		sellen = 0;
+	char		host[HOSTNAME_MAX + 1], path[GOPHER_REQUEST_MAX + 1];
+	size_t		pathlen = 0;
 
 	if (uri_parse(url, len, &u, &err) == -1 || u.host == NULL ||
 	    u.hostlen == 0 || u.hostlen > HOSTNAME_MAX)
 		return -1;
 	memcpy(host, u.host, u.hostlen);
 	host[u.hostlen] = '\0';
-	if (u.pathlen >= 2) {
-		type = u.path[1];
-		if (uri_query_decode(u.path + 2, u.pathlen - 2, sel,
-		    sizeof(sel), &sellen) == -1)
-			return -1;
-	}
-	return gopher_item(o->b, type, label, labellen, sel, sellen, host,
-	    u.port > 0 ? u.port : 70);
+	/* RFC 4266: the path is "/" type selector, percent-encoded. */
+	if (uri_query_decode(u.path, u.pathlen, path, sizeof(path),
+	    &pathlen) == -1)
+		return -1;
+	if (pathlen < 2)
+		return gopher_item(o->b, '1', label, labellen, "", 0, host,
+		    u.port > 0 ? u.port : 70);
+	return gopher_item(o->b, path[1], label, labellen, path + 2,
+	    pathlen - 2, host, u.port > 0 ? u.port : 70);
 }
 
 /*

@@ -77,18 +77,18 @@ gopher_parse_request(const char *line, size_t len, struct gopher_request *req,
 			req->searchlen = n;
 		}
 	}
+	for (n = 0; n < sellen; n++) {
+		if ((unsigned char)sel[n] < 0x20 || sel[n] == 0x7f) {
+			*errstr = "control character in selector";
+			return -1;
+		}
+	}
 	if (sellen >= 4 && memcmp(sel, "URL:", 4) == 0) {
 		req->url = 1;
 		memcpy(req->path, sel + 4, sellen - 4);
 		req->pathlen = sellen - 4;
 		req->path[req->pathlen] = '\0';
 		return 0;
-	}
-	for (n = 0; n < sellen; n++) {
-		if ((unsigned char)sel[n] < 0x20 || sel[n] == 0x7f) {
-			*errstr = "control character in selector";
-			return -1;
-		}
 	}
 	n = 0;
 	if (sellen == 0 || sel[0] != '/')
@@ -147,9 +147,10 @@ int
 gopher_item(struct buf *b, char type, const char *display, size_t dlen,
     const char *sel, size_t slen, const char *host, int port)
 {
+	/* The type is one printable ASCII character. */
 	if (!gopher_field_ok(sel, slen) ||
-	    !gopher_field_ok(host, strlen(host)) || type == '\t' ||
-	    (unsigned char)type < 0x21)
+	    !gopher_field_ok(host, strlen(host)) ||
+	    (unsigned char)type < 0x21 || (unsigned char)type > 0x7e)
 		return -1;
 	buf_addc(b, type);
 	gopher_add_display(b, display, dlen);

@@ -50,13 +50,19 @@ static int
 main_listen(struct config *conf, enum proto proto, const char *spec,
     struct server *srv, const char **errstr)
 {
-	char	 buf[300], *addr;
-	int	 port;
+	static char	 err[400];
+	char		 buf[300], *addr;
+	int		 port;
 
 	if (config_split_address(spec, buf, sizeof(buf), &addr, &port,
-	    errstr) == -1)
+	    errstr) == -1 ||
+	    config_add_listener(conf, proto, addr, port, srv, 0, errstr) == -1) {
+		snprintf(err, sizeof(err), "-%c %s: %s",
+		    proto == PROTO_GEMINI ? 'p' : 'g', spec, *errstr);
+		*errstr = err;
 		return -1;
-	return config_add_listener(conf, proto, addr, port, srv, 0, errstr);
+	}
+	return 0;
 }
 
 /*

@@ -7,6 +7,7 @@
  * Its functions are named tlsio_* because tls_* belongs to libtls.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <tls.h>
@@ -29,13 +30,13 @@ tlsio_load_keypair(struct tls_config *tc, const struct server *s, int first,
 	int		 rc = -1;
 
 	if ((cert = tls_load_file(s->cert, &certlen, NULL)) == NULL) {
-		snprintf(err, sizeof(err), "%s: %s", s->cert,
-		    tls_config_error(tc));
+		snprintf(err, sizeof(err), "certificate %s: %s", s->cert,
+		    strerror(errno));
 		goto done;
 	}
 	if ((key = tls_load_file(s->key, &keylen, NULL)) == NULL) {
-		snprintf(err, sizeof(err), "%s: %s", s->key,
-		    tls_config_error(tc));
+		snprintf(err, sizeof(err), "key %s: %s", s->key,
+		    strerror(errno));
 		goto done;
 	}
 	if ((first ? tls_config_set_keypair_mem(tc, cert, certlen, key,

@@ -38,6 +38,11 @@ for t in "$top/$build"/tests/test_*; do
 	run_one "unit/$(basename "$t")" "$t"
 done
 
+for t in "$top"/tests/*/test_*.sh; do
+	[ -f "$t" ] || continue
+	run_one "$(basename "$(dirname "$t")")/$(basename "$t")" sh "$t"
+done
+
 for t in "$top"/tests/integration/test_*.py; do
 	[ -f "$t" ] || continue
 	run_one "integration/$(basename "$t")" \
