@@ -24,7 +24,7 @@ static int	unit_failed;
 } while (0)
 
 /* Compare byte strings; on mismatch show both, escaped. */
-static void
+static void __attribute__((__unused__))
 unit_show(const char *label, const char *p, size_t len)
 {
 	size_t	i;
@@ -49,7 +49,7 @@ unit_show(const char *label, const char *p, size_t len)
 	printf("\"\n");
 }
 
-static int
+static int __attribute__((__unused__))
 unit_bytes_eq(const char *name, const char *got, size_t gotlen,
     const char *want, size_t wantlen)
 {
