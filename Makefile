@@ -98,8 +98,50 @@ check: all unit
 clean:
 	rm -rf $(BUILD)
 
+# Install: the daemon, its manual pages, and under EXAMPLEDIR the example
+# configuration and one directory of init scripts per init system.  The
+# rc.d files name the default binary, /usr/local/sbin/capsuled; the
+# installed copies name $(SBINDIR)/capsuled instead.
+RCD_SCRIPTS =	openbsd/capsuled freebsd/capsuled sysv/capsuled \
+		openrc/capsuled
+RCD_DATA =	systemd/capsuled.service sysv/capsuled.default \
+		openrc/capsuled.confd
+MAN5 =		$(wildcard src/capsuled.conf.5)
+CONF_EXAMPLE =	$(wildcard rc.d/capsuled.conf.example)
+
+.PHONY: uninstall
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLEDIR)
+	    $(DESTDIR)$(EXAMPLEDIR)
 	install -m 755 $(BUILD)/$(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
 	install -m 644 src/capsuled.8 $(DESTDIR)$(MANDIR)/man8/capsuled.8
+	$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5)
+	$(if $(CONF_EXAMPLE),install -m 644 $(CONF_EXAMPLE) \
+	    $(DESTDIR)$(EXAMPLEDIR)/capsuled.conf)
+	@set -e; for f in $(RCD_SCRIPTS) $(RCD_DATA); do \
+		case " $(RCD_SCRIPTS) " in \
+		*" $$f "*) mode=755 ;; \
+		*) mode=644 ;; \
+		esac; \
+		dst="$(DESTDIR)$(EXAMPLEDIR)/$$f"; \
+		echo "install -m $$mode rc.d/$$f $$dst"; \
+		install -d "$${dst%/*}"; \
+		sed 's|/usr/local/sbin/capsuled|$(SBINDIR)/capsuled|g' \
+		    "rc.d/$$f" >"$$dst.tmp"; \
+		chmod "$$mode" "$$dst.tmp"; \
+		mv -f "$$dst.tmp" "$$dst"; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/$(PROG) \
+	    $(DESTDIR)$(MANDIR)/man8/capsuled.8 \
+	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5 \
+	    $(DESTDIR)$(EXAMPLEDIR)/capsuled.conf \
+	    $(RCD_SCRIPTS:%=$(DESTDIR)$(EXAMPLEDIR)/%) \
+	    $(RCD_DATA:%=$(DESTDIR)$(EXAMPLEDIR)/%)
+	for d in $(sort $(dir $(RCD_SCRIPTS) $(RCD_DATA))); do \
+		rmdir "$(DESTDIR)$(EXAMPLEDIR)/$$d" 2>/dev/null || true; \
+	done
+	rmdir $(DESTDIR)$(EXAMPLEDIR) 2>/dev/null || true

@@ -37,7 +37,7 @@ if need mandoc mandoc; then
 	done
 fi
 
-for s in .ci/run tests/run.sh tests/*/*.sh $(find rc.d -type f ! -name '*.service' ! -name README 2>/dev/null); do
+for s in .ci/run tests/run.sh tests/*/*.sh; do
 	[ -f "$s" ] || continue
 	sh -n "$s" 2>/dev/null || bash -n "$s" 2>/dev/null
 	report $? "sh -n $s"

@@ -1,0 +1,85 @@
+#!/bin/sh
+# test_rcd.sh: static checks of every file in rc.d/, each in the terms of
+# the shell that will run it.  Syntax with that shell's -n (mksh, a pdksh
+# like OpenBSD's ksh, for the OpenBSD script; the POSIX sh for the rest),
+# and shellcheck -S warning with the matching -s.  The systemd unit is
+# checked by tests/integration/test_systemd.py, which needs the build.
+#
+# Warnings excluded, and why:
+#   SC2034 (variable appears unused) in the OpenBSD, FreeBSD and OpenRC
+#     scripts: they set variables that the framework they are sourced by
+#     reads (daemon, daemon_flags, rcvar, command, pidfile, extra_commands,
+#     command_args, ...).  shellcheck cannot see rc.subr or openrc-run.
+#   SC2154 (referenced but not assigned) in the OpenBSD script: pexp,
+#     daemon_rtable and _rc_actions are set by rc.subr before rc_cmd runs
+#     the script's functions.
+# Nothing is excluded for the Debian script or the settings files.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+report() {
+	if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi
+}
+
+# lint FILE SHELL SYNTAX-COMMAND [SHELLCHECK-EXCLUSIONS]
+lint() {
+	out=$($3 -n "$1" 2>&1)
+	report $? "$3 -n $1"
+	[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
+	if [ -n "$SHELLCHECK" ]; then
+		out=$(shellcheck -S warning -s "$2" ${4:+-e "$4"} "$1" 2>&1)
+		[ -z "$out" ]
+		report $? "shellcheck -s $2${4:+ -e $4} $1"
+		[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
+	fi
+}
+
+SHELLCHECK=
+if command -v shellcheck >/dev/null 2>&1; then
+	SHELLCHECK=shellcheck
+else
+	echo "not ok - shellcheck is installed (apt-get install shellcheck)"
+fi
+KSH=mksh
+if ! command -v mksh >/dev/null 2>&1; then
+	echo "not ok - mksh is installed (apt-get install mksh)"
+	KSH="sh"
+fi
+
+found=0
+for f in $(find rc.d -type f | sort); do
+	found=$((found + 1))
+	case $f in
+	rc.d/openbsd/*)
+		lint "$f" ksh "$KSH" SC2034,SC2154 ;;
+	rc.d/freebsd/*|rc.d/openrc/capsuled)
+		lint "$f" sh sh SC2034 ;;
+	rc.d/sysv/*|rc.d/openrc/*.confd)
+		lint "$f" sh sh ;;
+	rc.d/systemd/*.service|rc.d/README|rc.d/*.example)
+		found=$((found - 1)) ;;
+	*)
+		echo "not ok - $f: no check knows this file (add one here)" ;;
+	esac
+done
+[ "$found" -ge 6 ]
+report $? "rc.d: the six shell files are all there ($found checked)"
+
+# The LSB header that insserv and systemd's sysv generator read.
+f=rc.d/sysv/capsuled
+missing=
+for k in Provides Required-Start Required-Stop Default-Start Default-Stop \
+    Short-Description; do
+	sed -n '/^### BEGIN INIT INFO$/,/^### END INIT INFO$/p' "$f" |
+	    grep -q "^# $k: " || missing="$missing $k"
+done
+[ -z "$missing" ]
+report $? "$f: LSB header has every field"
+[ -z "$missing" ] || echo "#   missing:$missing"
+
+# Executable bits: init systems refuse scripts that are not.
+for f in rc.d/openbsd/capsuled rc.d/freebsd/capsuled rc.d/sysv/capsuled \
+    rc.d/openrc/capsuled; do
+	[ -x "$f" ]
+	report $? "$f is executable"
+done
