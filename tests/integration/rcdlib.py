@@ -27,24 +27,49 @@ def tempdir(prefix):
     return d
 
 
-def make_install(destdir, prefix="/usr"):
-    """`make install` with the build the tests run against.  Returns
-    (exit status, output)."""
+def make_install(destdir, prefix="/usr", target="install", extra=()):
+    """`make install` (or target) with the build the tests run against.
+    Returns (exit status, output)."""
     env = dict(os.environ)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(k, None)
     p = subprocess.run(
-        ["make", "-C", TOP, "install", "DESTDIR=" + destdir,
-         "PREFIX=" + prefix, "BUILD=" + os.path.dirname(BUILT)],
-        env=env, capture_output=True, text=True, timeout=300)
+        ["make", "-C", TOP, target, "DESTDIR=" + destdir,
+         "PREFIX=" + prefix, "BUILD=" + os.path.dirname(BUILT)] +
+        list(extra), env=env, capture_output=True, text=True, timeout=300)
     return p.returncode, p.stdout + p.stderr
 
 
-def check_install(destdir, prefix="/usr"):
+def check_install_uninstall(label, destdir):
+    """The default PREFIX keeps the scripts' /usr/local paths; MANDIR
+    moves the manual pages; uninstall removes every file it put."""
+    extra = ["MANDIR=/opt/man"]
+    rc, out = make_install(destdir, "/usr/local", "install", extra)
+    files = sorted(os.path.relpath(os.path.join(d, f), destdir)
+                   for d, _, fs in os.walk(destdir) for f in fs)
+    ok = rc == 0 and "usr/local/sbin/capsuled" in files and \
+        "opt/man/man8/capsuled.8" in files and \
+        "usr/local/share/examples/capsuled/sysv/capsuled" in files
+    check(ok, "%s: make install PREFIX=/usr/local MANDIR=/opt/man" % label,
+          (rc, out, files))
+    with open(destdir + "/usr/local/share/examples/capsuled/sysv/"
+              "capsuled") as f:
+        check("DAEMON=/usr/local/sbin/capsuled\n" in f.read(),
+              "%s: with PREFIX=/usr/local the scripts are unchanged" % label)
+    rc, out = make_install(destdir, "/usr/local", "uninstall", extra)
+    left = [os.path.join(d, f) for d, _, fs in os.walk(destdir) for f in fs]
+    check(rc == 0 and left == [] and
+          not os.path.exists(destdir + "/usr/local/share/examples/capsuled"),
+          "%s: make uninstall removes every installed file" % label,
+          (rc, out, left))
+
+
+def check_install(label, destdir, prefix="/usr"):
     """make install put every file where the README says, with the
     binary's path rewritten.  Returns the example directory."""
     rc, out = make_install(destdir, prefix)
-    check(rc == 0, "install: make install DESTDIR PREFIX=%s" % prefix, out)
+    check(rc == 0, "%s: make install DESTDIR PREFIX=%s" % (label, prefix),
+          out)
     root = destdir + prefix
     ex = root + "/share/examples/capsuled"
     want = {
@@ -71,7 +96,8 @@ def check_install(destdir, prefix="/usr"):
             continue
         if got != mode:
             bad.append("%s: mode %o, want %o" % (path, got, mode))
-    check(not bad, "install: every file, with its mode", bad)
+    check(not bad, "%s: install puts every file, with its mode" % label,
+          bad)
     named = []
     for f in ("openbsd/capsuled", "freebsd/capsuled", "sysv/capsuled",
               "openrc/capsuled", "systemd/capsuled.service"):
@@ -81,8 +107,8 @@ def check_install(destdir, prefix="/usr"):
             named.append(f + " still names /usr/local/sbin/capsuled")
         if prefix + "/sbin/capsuled" not in text:
             named.append(f + " does not name %s/sbin/capsuled" % prefix)
-    check(not named, "install: init scripts name %s/sbin/capsuled" % prefix,
-          named)
+    check(not named, "%s: installed init files name %s/sbin/capsuled" %
+          (label, prefix), named)
     return ex
 
 

@@ -288,7 +288,7 @@ tmp = tempdir("capsuled-bsd-")
 dest = os.path.join(tmp, "dest")
 daemon = None
 try:
-    ex = check_install(dest)
+    ex = check_install("bsd", dest)
     daemon = dest + "/usr/sbin/capsuled"
     capsule = os.path.join(tmp, "capsule")
     gem, goph = ports()

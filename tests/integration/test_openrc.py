@@ -79,7 +79,7 @@ try:
     open(os.path.join(etc_extra, "insserv.conf"), "w").close()
 
     dest = os.path.join(tmp, "dest")
-    ex = check_install(dest)
+    ex = check_install("openrc", dest)
     daemon = dest + "/usr/sbin/capsuled"
     etc = os.path.join(tmp, "etc")
     os.makedirs(os.path.join(etc, "init.d"))

@@ -123,7 +123,7 @@ dest = os.path.join(tmp, "dest")
 daemon = None
 procs = []
 try:
-    ex = check_install(dest)
+    ex = check_install("systemd", dest)
     daemon = dest + "/usr/sbin/capsuled"
     installed = os.path.join(ex, "systemd", UNIT)
     settings = unit_settings(installed)

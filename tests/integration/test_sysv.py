@@ -17,14 +17,15 @@ import shutil
 import time
 
 from harness import check, done
-from rcdlib import (alive, check_install, children, gemini_get, gopher_get,
-                    kill_all, make_capsule, pgrep_full, ports, procs_of,
-                    quick_args, read_pidfile, run, status_field, tempdir,
-                    wait_for, write_page)
+from rcdlib import (alive, check_install, check_install_uninstall,
+                    children, gemini_get, gopher_get, kill_all, make_capsule,
+                    pgrep_full, ports, procs_of, quick_args, read_pidfile,
+                    run, status_field, tempdir, wait_for, write_page)
 
 tmp = tempdir("capsuled-sysv-")
 dest = os.path.join(tmp, "dest")
-ex = check_install(dest)
+ex = check_install("sysv", dest)
+check_install_uninstall("sysv", os.path.join(tmp, "dest2"))
 script = os.path.join(ex, "sysv", "capsuled")
 daemon = dest + "/usr/sbin/capsuled"
 capsule = os.path.join(tmp, "capsule")
