@@ -97,6 +97,7 @@ void	 fatalx(const char *, ...)
 /* utf8.c */
 int	 utf8_valid(const char *, size_t);
 size_t	 utf8_charlen(const char *, size_t);
+size_t	 utf8_next(const char *, size_t, uint32_t *);
 size_t	 utf8_columns(const char *, size_t);
 size_t	 utf8_cut(const char *, size_t, size_t);
 
@@ -139,6 +140,7 @@ struct gemtext_ctx {
 	const char	*const *aliases; /* other names that mean "us" */
 	char		(*kind)(void *, const char *, size_t);
 	void		*arg;		/* for kind: item type of a path */
+	const char	*search;	/* path of the search (type 7) or NULL */
 };
 
 int	 gemtext_to_gopher(const char *, size_t, const struct gemtext_ctx *,
@@ -188,6 +190,8 @@ struct snapshot_params {
 	int		 gopher_port;	/* port named in Gopher menus */
 	const char	*lang;		/* NULL or BCP47 tag(s) */
 	size_t		 inline_max;	/* bigger files are streamed */
+	int		 search;	/* index the pages, answer SEARCH_PATH */
+	const char	*search_prompt;	/* Gemini input prompt */
 };
 
 /* What the worker needs to answer one path on one protocol. */
@@ -211,6 +215,88 @@ size_t	 snapshot_count(const struct snapshot *);
 size_t	 snapshot_bytes(const struct snapshot *);
 const char *snapshot_host(const struct snapshot *);
 
+/*
+ * search.c, results.c: the capsule's full-text search, one index per
+ * snapshot, asked over Gemini (input prompt) and Gopher (type 7).  Each
+ * limit is documented in capsuled.8.
+ */
+#define SEARCH_PATH		"/search"	/* Gemini path, Gopher selector */
+#define SEARCH_PROMPT		"Search the capsule"	/* default prompt */
+#define SEARCH_PROMPT_MAX	200	/* bytes of the prompt text */
+#define SEARCH_QUERY_MAX	256	/* bytes of a decoded query */
+#define SEARCH_WORDS_MAX	8	/* words of a query searched for */
+#define SEARCH_TERM_MAX		48	/* bytes of a word; the rest is ignored */
+#define SEARCH_PREFIX_MIN	3	/* shorter words match whole words only */
+#define SEARCH_EXPAND_MAX	16	/* index words one query word may match */
+#define SEARCH_RESULTS_MAX	20	/* pages listed, best first */
+#define SEARCH_WORK_MAX		4000000	/* postings one query may read */
+#define SEARCH_TITLE_COLS	100	/* columns of a title in the results */
+#define SEARCH_EXCERPT_COLS	100	/* columns of an excerpt */
+#define SEARCH_EXCERPT_MAX	(SEARCH_EXCERPT_COLS * 4 + 16)	/* bytes */
+
+struct search_index;
+
+/* A page handed to search_build; every pointer must outlive the index. */
+struct search_source {
+	const char	*path;		/* where results link to */
+	size_t		 pathlen;
+	const char	*text;		/* the gemtext */
+	size_t		 textlen;
+	const char	*name;		/* the title when there is no heading */
+	size_t		 namelen;
+};
+
+struct search_hit {
+	uint32_t	 page;
+	uint32_t	 score;
+	uint32_t	 first;		/* byte offset of the hit to show */
+};
+
+struct search_result {
+	size_t			 matches;	/* pages with every word */
+	size_t			 nhits;		/* listed in hits, best first */
+	struct search_hit	 hits[SEARCH_RESULTS_MAX];
+	size_t			 nwords;	/* words searched for */
+	int			 dropped;	/* words past SEARCH_WORDS_MAX */
+	int			 partial;	/* stopped at SEARCH_WORK_MAX */
+};
+
+size_t	 search_word(const char *, size_t, size_t *, char *, size_t *);
+int	 search_build(const struct search_source *, size_t,
+	    void *(*)(void *, size_t), void *, struct search_index **,
+	    const char **);
+size_t	 search_bytes(const struct search_index *);
+size_t	 search_count(const struct search_index *);
+size_t	 search_terms(const struct search_index *);
+size_t	 search_scratch_size(const struct search_index *);
+int	 search_query(const struct search_index *, const char *, size_t,
+	    void *, size_t, struct search_result *);
+void	 search_page(const struct search_index *, uint32_t, const char **,
+	    size_t *, const char **, size_t *);
+size_t	 search_excerpt(const struct search_index *, const struct search_hit *,
+	    char *, size_t);
+
+/* What a snapshot offers its search; NULL when search is off. */
+struct snapshot_search {
+	const struct search_index	*index;
+	const char			*prompt;	/* the prompt text */
+	size_t				 promptlen;
+	const char			*input;		/* "10 <prompt>\r\n" */
+	size_t				 inputlen;
+	const char			*header;	/* "20 text/gemini..." */
+	size_t				 headerlen;
+	const char			*host;		/* for Gopher menus */
+	int				 gopher_port;
+};
+
+const struct snapshot_search *snapshot_search(const struct snapshot *);
+
+int	 results_match(const struct snapshot_search *, const char *, size_t);
+int	 results_gemini(const struct snapshot_search *, const char *, size_t,
+	    struct buf *);
+int	 results_gopher(const struct snapshot_search *, const char *, size_t,
+	    struct buf *);
+
 /* beneath.c */
 int	 beneath_open(int, const char *, int);
 
@@ -224,6 +310,8 @@ struct server {
 	char			 lang[64];
 	int			 gemini_port;	/* public; 0: the listener's */
 	int			 gopher_port;	/* public; 0: the listener's */
+	int			 search_enabled;	/* "search off": 0 */
+	char			 search_prompt[SEARCH_PROMPT_MAX + 1];
 	struct snapshot		*snap;		/* built by the parent */
 };
 

@@ -71,6 +71,8 @@ config_add_server(struct config *conf, const char *name)
 		free(s);
 		return NULL;
 	}
+	s->search_enabled = 1;
+	strlcpy(s->search_prompt, SEARCH_PROMPT, sizeof(s->search_prompt));
 	TAILQ_INSERT_TAIL(&conf->servers, s, entry);
 	return s;
 }

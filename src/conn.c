@@ -280,6 +280,7 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 	struct gemini_request	 req;
 	struct snapshot_resp	 r;
 	struct server		*srv = c->l->server;
+	struct buf		 b;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
 	char			 local[NI_MAXHOST];
@@ -299,6 +300,13 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 	    !gemini_port_matches(&req.uri, config_public_port(c->l))) {
 		log_debug("%s: gemini: not our host or port", conn_peer(c));
 		conn_reply_status(c, 53);
+		return;
+	}
+	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
+		buf_init(&b);
+		c->status = results_gemini(snapshot_search(srv->snap),
+		    req.uri.query, req.uri.querylen, &b);
+		conn_reply_buf(c, &b);
 		return;
 	}
 	if (snapshot_lookup(srv->snap, PROTO_GEMINI, req.path, req.pathlen,
@@ -328,6 +336,13 @@ conn_gopher(struct conn *c, const char *line, size_t len)
 	if (req.url) {
 		buf_init(&b);
 		gopher_url_page(&b, req.path, req.pathlen);
+		conn_reply_buf(c, &b);
+		return;
+	}
+	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
+		buf_init(&b);
+		c->status = results_gopher(snapshot_search(srv->snap),
+		    req.search, req.searchlen, &b);
 		conn_reply_buf(c, &b);
 		return;
 	}

@@ -189,8 +189,13 @@ gemtext_local(struct gemtext_out *o, const char *dir, const char *ref,
 		gemtext_wrap(o, "", "", label, labellen);
 		goto done;
 	}
-	type = o->ctx->kind != NULL ?
-	    o->ctx->kind(o->ctx->arg, path.data, path.len) : '\0';
+	if (o->ctx->search != NULL && path.len == strlen(o->ctx->search) &&
+	    memcmp(path.data, o->ctx->search, path.len) == 0)
+		type = '7';	/* the capsule's search */
+	else if (o->ctx->kind != NULL)
+		type = o->ctx->kind(o->ctx->arg, path.data, path.len);
+	else
+		type = '\0';
 	if (type == '\0') {
 		if (path.data[path.len - 1] == '/')
 			type = '1';

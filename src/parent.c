@@ -197,6 +197,8 @@ parent_setup(struct config *conf, struct config *old, int bind,
 		p.host = s->name;
 		p.lang = s->lang[0] != '\0' ? s->lang : NULL;
 		p.inline_max = conf->inline_max;
+		p.search = s->search_enabled;
+		p.search_prompt = s->search_prompt;
 		p.gopher_port = s->gopher_port;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			if (p.gopher_port == 0 && l->server == s &&

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "capsuled.h"
 #include "snapshot.h"
@@ -88,6 +89,7 @@ render_menu(struct snapshot *s, const char *text, size_t len, const char *dir,
 	ctx.dir = dir;
 	ctx.kind = render_kind;
 	ctx.arg = s;
+	ctx.search = s->searching ? SEARCH_PATH : NULL;
 	buf_init(&b);
 	gemtext_to_gopher(text, len, &ctx, &b);
 	buf_adds(&b, ".\r\n");
@@ -186,6 +188,55 @@ render_redirect(struct snapshot *s, struct snapshot_entry *e)
 	return rc;
 }
 
+/* Has a menu a search item for SEARCH_PATH on this server? */
+static int
+render_has_search(const struct snapshot *s, const char *menu, size_t len)
+{
+	const char	*line = menu, *end = menu + len, *lf, *f, *tab;
+	size_t		 slen = strlen(SEARCH_PATH), hlen = strlen(s->host);
+
+	for (; line < end; line = lf + 1) {
+		if ((lf = memchr(line, '\n', end - line)) == NULL)
+			lf = end;
+		if (*line != '7' || (f = memchr(line, '\t', lf - line)) == NULL)
+			continue;
+		f++;
+		if ((tab = memchr(f, '\t', lf - f)) != NULL &&
+		    (size_t)(tab - f) == slen && memcmp(f, SEARCH_PATH, slen) == 0 &&
+		    (size_t)(lf - tab) > hlen + 1 &&
+		    strncasecmp(tab + 1, s->host, hlen) == 0 && tab[1 + hlen] == '\t')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The root menu always offers the search on Gopher: a type 7 item after
+ * the menu, unless the page (a link to SEARCH_PATH) or the gophermap
+ * already has one.
+ */
+static int
+render_search_item(struct snapshot *s)
+{
+	struct snapshot_entry	*root;
+	struct buf		 b;
+	int			 rc;
+
+	root = (struct snapshot_entry *)snapshot_find(s, "/", 1);
+	if (root == NULL || root->gopher == NULL || root->gopherlen < 3 ||
+	    render_has_search(s, root->gopher, root->gopherlen))
+		return 0;
+	buf_init(&b);
+	buf_add(&b, root->gopher, root->gopherlen - 3);	/* ".\r\n" */
+	gopher_info(&b, "", 0, s->host, s->params->gopher_port);
+	gopher_item(&b, '7', s->search.prompt, s->search.promptlen,
+	    SEARCH_PATH, strlen(SEARCH_PATH), s->host, s->params->gopher_port);
+	buf_adds(&b, ".\r\n");
+	rc = render_keep(s, &b, &root->gopher, &root->gopherlen);
+	buf_free(&b);
+	return rc;
+}
+
 int
 render_snapshot(struct snapshot *s, const char **errstr)
 {
@@ -212,6 +263,10 @@ render_snapshot(struct snapshot *s, const char **errstr)
 				return -1;
 			}
 		}
+	}
+	if (s->searching && render_search_item(s) == -1) {
+		*errstr = "out of memory";
+		return -1;
 	}
 	for (i = 0; i < s->n; i++) {
 		s->entries[i].body = NULL;

@@ -49,6 +49,8 @@ struct snapshot {
 	size_t				 content;	/* file bytes read */
 	int				 rootfd;
 	int				 building;	/* entries malloc'd */
+	int				 searching;	/* search is on */
+	struct snapshot_search		 search;
 	char				 rootreal[PATH_MAX];
 };
 

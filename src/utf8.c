@@ -76,6 +76,13 @@ utf8_charlen(const char *s, size_t len)
 	return utf8_decode(s, len, &cp);
 }
 
+/* The character at s: its length (0: not UTF-8) and its code point. */
+size_t
+utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+	return utf8_decode(s, len, cp);
+}
+
 static int
 utf8_width(uint32_t c)
 {
