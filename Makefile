@@ -146,3 +146,24 @@ uninstall:
 		rmdir "$(DESTDIR)$(EXAMPLEDIR)/$$d" 2>/dev/null || true; \
 	done
 	rmdir $(DESTDIR)$(EXAMPLEDIR) 2>/dev/null || true
+
+# The search's benchmark (tests/bench/search/): index memory and query
+# latency on the shipped capsule and on BENCH_SEARCH_PAGES generated
+# pages, in process and end to end.  Not part of make check.
+BENCH_SEARCH_PAGES ?=	10000
+BENCH_SEARCH_OBJS =	$(PURE_OBJS) $(BUILD)/obj/snapshot.o \
+			$(BUILD)/obj/walk.o $(BUILD)/obj/render.o \
+			$(BUILD)/obj/beneath.o
+
+.PHONY: bench-search
+
+$(BUILD)/bench/bench_search: tests/bench/search/bench_search.c \
+    $(BENCH_SEARCH_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SEARCH_OBJS)
+
+bench-search: all $(BUILD)/bench/bench_search
+	./$(BUILD)/bench/bench_search -n $(BENCH_SEARCH_PAGES) capsule
+	CAPSULED=$(CURDIR)/$(BUILD)/capsuled \
+	    BENCH_SEARCH=$(CURDIR)/$(BUILD)/bench/bench_search \
+	    python3 tests/bench/search/e2e.py $(BENCH_SEARCH_PAGES)

@@ -229,7 +229,7 @@ const char *snapshot_host(const struct snapshot *);
 #define SEARCH_PREFIX_MIN	3	/* shorter words match whole words only */
 #define SEARCH_EXPAND_MAX	16	/* index words one query word may match */
 #define SEARCH_RESULTS_MAX	20	/* pages listed, best first */
-#define SEARCH_WORK_MAX		4000000	/* postings one query may read */
+#define SEARCH_WORK_MAX		1000000	/* postings one query may read */
 #define SEARCH_TITLE_COLS	100	/* columns of a title in the results */
 #define SEARCH_EXCERPT_COLS	100	/* columns of an excerpt */
 #define SEARCH_EXCERPT_MAX	(SEARCH_EXCERPT_COLS * 4 + 16)	/* bytes */
