@@ -142,7 +142,7 @@ int
 results_gemini(const struct snapshot_search *ss, const char *query,
     size_t querylen, struct buf *b)
 {
-	static struct search_result	 r;
+	struct search_result		 r;
 	char				 q[GEMINI_REQUEST_MAX + 1];
 	size_t				 qlen;
 
@@ -207,7 +207,7 @@ int
 results_gopher(const struct snapshot_search *ss, const char *search,
     size_t len, struct buf *b)
 {
-	static struct search_result	 r;
+	struct search_result		 r;
 	struct gemtext_ctx		 ctx;
 	struct buf			 page;
 
