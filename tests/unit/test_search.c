@@ -340,6 +340,63 @@ test_results_cap(void)
 	free(ix);
 }
 
+/*
+ * A query that would read more than SEARCH_WORK_MAX postings stops
+ * there and says so: 70000 pages share one text with 16 words that all
+ * begin with "aaa", so "aaa" expands to 16 lists of 70000.
+ */
+static void
+test_work_limit(void)
+{
+	static const char	 text[] = "aaa0 aaa1 aaa2 aaa3 aaa4 aaa5 aaa6 "
+	    "aaa7 aaa8 aaa9 aaaa aaab aaac aaad aaae aaaf\n";
+	struct search_source	*src;
+	struct search_index	*ix;
+	struct search_result	 r;
+	struct snapshot_search	 ss;
+	struct buf		 b;
+	const char		*err;
+	void			*scratch;
+	size_t			 i, n = 70000;
+
+	if ((src = calloc(n, sizeof(*src))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		src[i].path = "/p.gmi";
+		src[i].pathlen = 6;
+		src[i].text = text;
+		src[i].textlen = sizeof(text) - 1;
+		src[i].name = "p.gmi";
+		src[i].namelen = 5;
+	}
+	if (search_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
+		UNIT_CHECK(0, "work limit: index built (%s)", err);
+		free(src);
+		return;
+	}
+	scratch = calloc(1, search_scratch_size(ix));
+	search_query(ix, "aaa", 3, scratch, search_scratch_size(ix), &r);
+	UNIT_CHECK(r.partial && r.matches > 0 && r.matches <= n &&
+	    r.nhits == SEARCH_RESULTS_MAX,
+	    "work limit: a query past SEARCH_WORK_MAX stops, flagged partial");
+	search_query(ix, "aaa0", 4, scratch, search_scratch_size(ix), &r);
+	UNIT_CHECK(!r.partial && r.matches == n,
+	    "work limit: a query below it is complete (%zu)", r.matches);
+	memset(&ss, 0, sizeof(ss));
+	ss.index = ix;
+	ss.header = "20 text/gemini\r\n";
+	ss.headerlen = strlen(ss.header);
+	buf_init(&b);
+	results_gemini(&ss, "aaa", 3, &b);
+	buf_addc(&b, '\0');
+	UNIT_CHECK(strstr(b.data, "\nThe search stopped early") != NULL,
+	    "work limit: the page says the results may be incomplete");
+	buf_free(&b);
+	free(scratch);
+	free(ix);
+	free(src);
+}
+
 static void
 test_empty_index(void)
 {
@@ -684,6 +741,7 @@ main(void)
 	test_query_limits(ix, scratch, size);
 	test_titles(ix);
 	test_results_cap();
+	test_work_limit();
 	test_empty_index();
 	test_excerpts();
 	test_excerpt_utf8();
