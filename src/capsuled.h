@@ -216,9 +216,10 @@ size_t	 snapshot_bytes(const struct snapshot *);
 const char *snapshot_host(const struct snapshot *);
 
 /*
- * search.c, results.c: the capsule's full-text search, one index per
- * snapshot, asked over Gemini (input prompt) and Gopher (type 7).  Each
- * limit is documented in capsuled.8.
+ * The capsule's full-text search, one index per snapshot, asked over
+ * Gemini (input prompt) and Gopher (type 7): words.c cuts words,
+ * indexer.c builds the index, search.c queries it, results.c answers.
+ * Each limit is documented in capsuled.8.
  */
 #define SEARCH_PATH		"/search"	/* Gemini path, Gopher selector */
 #define SEARCH_PROMPT		"Search the capsule"	/* default prompt */
@@ -236,7 +237,7 @@ const char *snapshot_host(const struct snapshot *);
 
 struct search_index;
 
-/* A page handed to search_build; every pointer must outlive the index. */
+/* A page handed to indexer_build; its strings must outlive the index. */
 struct search_source {
 	const char	*path;		/* where results link to */
 	size_t		 pathlen;
@@ -261,20 +262,33 @@ struct search_result {
 	int			 partial;	/* stopped at SEARCH_WORK_MAX */
 };
 
-size_t	 search_word(const char *, size_t, size_t *, char *, size_t *);
-int	 search_build(const struct search_source *, size_t,
+/* words.c */
+size_t	 words_next(const char *, size_t, size_t *, char *, size_t *);
+size_t	 words_line_text(const char *, size_t);
+
+/* indexer.c */
+int	 indexer_build(const struct search_source *, size_t,
 	    void *(*)(void *, size_t), void *, struct search_index **,
 	    const char **);
+
+/* search.c */
+struct search_doc {
+	const char	*path;		/* as results link to it */
+	size_t		 pathlen;
+	const char	*title;
+	size_t		 titlelen;
+	const char	*text;		/* the gemtext */
+	size_t		 textlen;
+};
+
 size_t	 search_bytes(const struct search_index *);
 size_t	 search_count(const struct search_index *);
 size_t	 search_terms(const struct search_index *);
 size_t	 search_scratch_size(const struct search_index *);
 int	 search_query(const struct search_index *, const char *, size_t,
 	    void *, size_t, struct search_result *);
-void	 search_page(const struct search_index *, uint32_t, const char **,
-	    size_t *, const char **, size_t *);
-size_t	 search_excerpt(const struct search_index *, const struct search_hit *,
-	    char *, size_t);
+void	 search_doc(const struct search_index *, uint32_t,
+	    struct search_doc *);
 
 /* What a snapshot offers its search; NULL when search is off. */
 struct snapshot_search {
@@ -291,7 +305,9 @@ struct snapshot_search {
 
 const struct snapshot_search *snapshot_search(const struct snapshot *);
 
+/* results.c */
 int	 results_match(const struct snapshot_search *, const char *, size_t);
+size_t	 results_excerpt(const char *, size_t, size_t, char *, size_t);
 int	 results_gemini(const struct snapshot_search *, const char *, size_t,
 	    struct buf *);
 int	 results_gopher(const struct snapshot_search *, const char *, size_t,

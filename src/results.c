@@ -6,7 +6,7 @@
  * Gopher menu on Gopher, so that both list the same pages in the same
  * order with the same excerpts.
  *
- * Pure: no I/O.  A query works in one scratch block per process, sized
+ * Excerpts are cut here too.  Pure: no I/O.  A query works in one scratch block per process, sized
  * once for the index (no allocation per query but the reply, whose size
  * is bounded by SEARCH_RESULTS_MAX and the title and excerpt limits).
  */
@@ -19,6 +19,7 @@
 #define RESULTS_TOO_LONG	"Search query too long"
 #define RESULTS_BAD_QUERY	"Bad search query"
 #define RESULTS_NOT_UTF8	"Search query is not UTF-8"
+#define RESULTS_EXCERPT_LEAD	30	/* columns shown before the hit */
 
 static void	*results_scratch;
 static size_t	 results_scratchsize;
@@ -50,6 +51,90 @@ results_scratch_for(const struct search_index *ix)
 	return results_scratch;
 }
 
+/* Copy text, controls as spaces and stray bytes as '?', while it fits. */
+static size_t
+results_copy(char *out, size_t size, size_t o, const char *s, size_t len)
+{
+	size_t	i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_charlen(s + i, len - i)) == 0 || (n == 1 &&
+		    ((unsigned char)s[i] < 0x20 || s[i] == 0x7f))) {
+			if (o + 1 >= size)
+				break;
+			out[o++] = n == 0 ? '?' : ' ';
+			i++;
+			continue;
+		}
+		if (o + n >= size)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * A short excerpt around the hit at byte offset hit of the gemtext t:
+ * part of the line it is on (without its
+ * gemtext markup), about SEARCH_EXCERPT_COLS columns, cut at word and
+ * character boundaries, with "…" where text was left out.  Returns its
+ * length in out (NUL-terminated, at most size - 1 bytes).
+ */
+size_t
+results_excerpt(const char *t, size_t len, size_t hit, char *out, size_t size)
+{
+	size_t	ls, le, vs, s, n, o = 0, j, cols;
+	int	cut_end = 0;
+
+	if (size == 0)
+		return 0;
+	out[0] = '\0';
+	if (hit > len)
+		hit = len;
+	for (ls = hit; ls > 0 && t[ls - 1] != '\n'; ls--)
+		;
+	for (le = hit; le < len && t[le] != '\n'; le++)
+		;
+	if (le > ls && t[le - 1] == '\r')
+		le--;
+	if (ls == 0 && le >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+		ls = 3;
+	vs = ls + words_line_text(t + ls, le - ls);
+	if (vs > hit)
+		vs = hit;
+	s = vs;
+	cols = utf8_columns(t + vs, hit - vs);
+	if (cols > RESULTS_EXCERPT_LEAD) {
+		s = vs + utf8_cut(t + vs, hit - vs, cols - RESULTS_EXCERPT_LEAD);
+		for (j = s; j < hit; j++) {
+			if (t[j] == ' ') {
+				s = j + 1;
+				break;
+			}
+		}
+		o = results_copy(out, size, o, "\xe2\x80\xa6", 3);
+	}
+	n = utf8_cut(t + s, le - s, SEARCH_EXCERPT_COLS);
+	if (n < le - s) {
+		cut_end = 1;
+		for (j = s + n; j > hit; j--) {
+			if (t[j] == ' ') {
+				n = j - s;
+				break;
+			}
+		}
+	}
+	while (n > 0 && (t[s + n - 1] == ' ' || t[s + n - 1] == '\t'))
+		n--;
+	o = results_copy(out, size, o, t + s, n);
+	if (cut_end)
+		o = results_copy(out, size, o, "\xe2\x80\xa6", 3);
+	return o;
+}
+
 /* Text for a gemtext line: controls become spaces, stray bytes '?'. */
 static void
 results_text(struct buf *b, const char *s, size_t len, size_t maxcols)
@@ -79,9 +164,9 @@ static void
 results_page(const struct snapshot_search *ss, const char *q, size_t qlen,
     const struct search_result *r, struct buf *b)
 {
-	const char	*path, *title;
-	char		 ex[SEARCH_EXCERPT_MAX];
-	size_t		 i, pathlen, titlelen, exlen;
+	struct search_doc	 d;
+	char			 ex[SEARCH_EXCERPT_MAX];
+	size_t			 i, exlen;
 
 	buf_adds(b, "# Search results\n\n");
 	if (r->matches == 0)
@@ -99,13 +184,13 @@ results_page(const struct snapshot_search *ss, const char *q, size_t qlen,
 		buf_adds(b, "The search stopped early, so some pages may be "
 		    "missing: try more specific words.\n");
 	for (i = 0; i < r->nhits; i++) {
-		search_page(ss->index, r->hits[i].page, &path, &pathlen,
-		    &title, &titlelen);
-		exlen = search_excerpt(ss->index, &r->hits[i], ex, sizeof(ex));
+		search_doc(ss->index, r->hits[i].page, &d);
+		exlen = results_excerpt(d.text, d.textlen, r->hits[i].first, ex,
+		    sizeof(ex));
 		buf_adds(b, "\n=> ");
-		uri_path_encode(b, path, pathlen);
+		uri_path_encode(b, d.path, d.pathlen);
 		buf_addc(b, ' ');
-		results_text(b, title, titlelen, SEARCH_TITLE_COLS);
+		results_text(b, d.title, d.titlelen, SEARCH_TITLE_COLS);
 		buf_addc(b, '\n');
 		if (exlen > 0) {
 			buf_adds(b, "> ");

@@ -323,7 +323,7 @@ snapshot_search_build(struct snapshot *s, const char **errstr)
 		    e->stream == NULL && e->body != NULL)
 			snapshot_search_page(s, e, &src[n++]);
 	}
-	rc = search_build(src, n, snapshot_search_alloc, s, &ix, errstr);
+	rc = indexer_build(src, n, snapshot_search_alloc, s, &ix, errstr);
 	free(src);
 	if (rc == -1)
 		return -1;

@@ -1,6 +1,6 @@
 /*
- * test_search.c: the search index (search.c) and its replies
- * (results.c), table-driven.  Covered: cutting words (ASCII, Latin-1,
+ * test_search.c: the capsule's search, table-driven: words (words.c),
+ * the index (indexer.c), queries (search.c) and replies (results.c).  Covered: cutting words (ASCII, Latin-1,
  * Latin Extended-A, Greek and Cyrillic case folding, punctuation and
  * apostrophes, digits, invalid UTF-8, long words cut at a character
  * boundary, word offsets); what is indexed (visible text, not link URLs;
@@ -104,7 +104,7 @@ test_words(void)
 		off = 0;
 		glen = 0;
 		got[0] = '\0';
-		while ((len = search_word(words[i].in, words[i].len, &off,
+		while ((len = words_next(words[i].in, words[i].len, &off,
 		    term, &start)) > 0) {
 			if (glen > 0)
 				got[glen++] = '|';
@@ -123,15 +123,15 @@ test_word_offsets(void)
 	char	term[SEARCH_TERM_MAX + 1];
 	size_t	off = 0, start = 99, len;
 
-	len = search_word(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
+	len = words_next(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
 	UNIT_CHECK(len == 3 && start == 2 && off == 5,
 	    "word offsets: first word at 2, ends at 5 (%zu %zu %zu)", len,
 	    start, off);
-	len = search_word(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
+	len = words_next(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
 	UNIT_CHECK(len == 5 && start == 7 && off == 12,
 	    "word offsets: offsets count bytes of the original (%zu %zu %zu)",
 	    len, start, off);
-	len = search_word(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
+	len = words_next(S("  foo, \xc3\x89t\xc3\xa9!"), &off, term, &start);
 	UNIT_CHECK(len == 0, "word offsets: then no more words");
 }
 
@@ -166,8 +166,8 @@ test_index(const struct page *pages, size_t n)
 		src[i].name = slash + 1;
 		src[i].namelen = strlen(slash + 1);
 	}
-	if (search_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
-		printf("# search_build: %s\n", err);
+	if (indexer_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
+		printf("# indexer_build: %s\n", err);
 		return NULL;
 	}
 	return ix;
@@ -228,9 +228,9 @@ static void
 test_queries(const struct search_index *ix, void *scratch, size_t size)
 {
 	struct search_result	 r;
-	const char		*path, *title;
+	struct search_doc	 d;
 	char			 got[512], name[128];
-	size_t			 i, j, glen, pathlen, titlelen;
+	size_t			 i, j, glen;
 	int			 rc;
 
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
@@ -238,12 +238,11 @@ test_queries(const struct search_index *ix, void *scratch, size_t size)
 		    scratch, size, &r);
 		glen = 0;
 		for (j = 0; j < r.nhits; j++) {
-			search_page(ix, r.hits[j].page, &path, &pathlen,
-			    &title, &titlelen);
+			search_doc(ix, r.hits[j].page, &d);
 			if (glen > 0)
 				got[glen++] = ' ';
-			memcpy(got + glen, path, pathlen);
-			glen += pathlen;
+			memcpy(got + glen, d.path, d.pathlen);
+			glen += d.pathlen;
 		}
 		snprintf(name, sizeof(name), "query \"%s\"", queries[i].q);
 		UNIT_STR_EQ(name, got, glen, queries[i].want);
@@ -288,18 +287,19 @@ test_query_limits(const struct search_index *ix, void *scratch, size_t size)
 static void
 test_titles(const struct search_index *ix)
 {
-	const char	*path, *title;
-	size_t		 pathlen, titlelen;
+	struct search_doc	d;
 
-	search_page(ix, 0, &path, &pathlen, &title, &titlelen);
-	UNIT_STR_EQ("title: first heading", title, titlelen,
+	search_doc(ix, 0, &d);
+	UNIT_STR_EQ("title: first heading", d.title, d.titlelen,
 	    "Team decisions");
-	search_page(ix, 3, &path, &pathlen, &title, &titlelen);
-	UNIT_STR_EQ("title: first heading of several", title, titlelen,
+	search_doc(ix, 3, &d);
+	UNIT_STR_EQ("title: first heading of several", d.title, d.titlelen,
 	    "Caf\xc3\xa9 cr\xc3\xa8me");
-	search_page(ix, 2, &path, &pathlen, &title, &titlelen);
-	UNIT_STR_EQ("title: the file name without a heading", title, titlelen,
-	    "c.gmi");
+	search_doc(ix, 2, &d);
+	UNIT_STR_EQ("title: the file name without a heading", d.title,
+	    d.titlelen, "c.gmi");
+	UNIT_CHECK(d.text == corpus[2].text && d.textlen ==
+	    strlen(corpus[2].text), "doc: the page's text, not a copy");
 }
 
 /* More pages than are listed: the best SEARCH_RESULTS_MAX, in order. */
@@ -369,7 +369,7 @@ test_work_limit(void)
 		src[i].name = "p.gmi";
 		src[i].namelen = 5;
 	}
-	if (search_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
+	if (indexer_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
 		UNIT_CHECK(0, "work limit: index built (%s)", err);
 		free(src);
 		return;
@@ -464,8 +464,8 @@ test_excerpts(void)
 		memset(scratch, 0, sizeof(scratch));
 		search_query(ix, excerpts[i].q, strlen(excerpts[i].q),
 		    scratch, sizeof(scratch), &r);
-		n = r.nhits == 1 ? search_excerpt(ix, &r.hits[0], out,
-		    sizeof(out)) : 0;
+		n = r.nhits == 1 ? results_excerpt(p.text, strlen(p.text),
+		    r.hits[0].first, out, sizeof(out)) : 0;
 		UNIT_STR_EQ(name, out, n, excerpts[i].want);
 		free(ix);
 	}
@@ -498,12 +498,14 @@ test_excerpt_utf8(void)
 	}
 	memset(scratch, 0, sizeof(scratch));
 	search_query(ix, "target", 6, scratch, sizeof(scratch), &r);
-	n = search_excerpt(ix, &r.hits[0], out, sizeof(out));
+	n = results_excerpt(b.data, b.len, r.hits[0].first, out,
+	    sizeof(out));
 	UNIT_CHECK(n > 0 && utf8_valid(out, n) && strstr(out, "target") &&
 	    utf8_columns(out, n) <= SEARCH_EXCERPT_COLS + 2,
 	    "excerpt UTF-8: valid, has the hit, at most %d columns (%zu)",
 	    SEARCH_EXCERPT_COLS + 2, utf8_columns(out, n));
-	n = search_excerpt(ix, &r.hits[0], small, sizeof(small));
+	n = results_excerpt(b.data, b.len, r.hits[0].first, small,
+	    sizeof(small));
 	UNIT_CHECK(n < sizeof(small) && utf8_valid(small, n),
 	    "excerpt UTF-8: a small buffer is filled to a character boundary");
 	free(ix);
