@@ -36,14 +36,14 @@ struct indexer_term {
 	uint32_t	 npost;
 };
 
-struct indexer_post {
+struct indexer_post {		/* 16 bytes: there are millions */
 	uint32_t	 term;
 	uint32_t	 page;
-	uint32_t	 first;
+	uint32_t	 first:31;	/* pages are at most SNAPSHOT_GMI_MAX */
+	uint32_t	 firsttitle:1;	/* first is only the title's hit */
 	uint16_t	 body;
 	uint8_t		 heading;
 	uint8_t		 title;
-	uint8_t		 firsttitle;	/* first is only the title's hit */
 };
 
 struct indexer {
@@ -175,7 +175,7 @@ indexer_hit(struct indexer *x, uint32_t page, const char *w, size_t len,
 		memset(p, 0, sizeof(*p));
 		p->term = (uint32_t)id;
 		p->page = page;
-		p->first = (uint32_t)off;
+		p->first = (uint32_t)off & 0x7fffffff;
 		p->firsttitle = class == CLASS_TITLE;
 		t->lastpage = page;
 		t->slot = (uint32_t)x->nposts++;
@@ -184,7 +184,7 @@ indexer_hit(struct indexer *x, uint32_t page, const char *w, size_t len,
 	p = &x->posts[t->slot];
 	/* Show a hit in the text rather than the title repeated. */
 	if (p->firsttitle && class != CLASS_TITLE) {
-		p->first = (uint32_t)off;
+		p->first = (uint32_t)off & 0x7fffffff;
 		p->firsttitle = 0;
 	}
 	if (class == CLASS_TITLE && p->title < UINT8_MAX)
@@ -424,7 +424,7 @@ indexer_build(const struct search_source *src, size_t n,
 	if (n >= UINT32_MAX || (pages = calloc(n + 1, sizeof(*pages))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		if (src[i].textlen >= UINT32_MAX ||
+		if (src[i].textlen > 0x7fffffff ||
 		    src[i].pathlen >= UINT32_MAX) {
 			*errstr = "page too large to index";
 			goto done;
