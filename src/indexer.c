@@ -386,7 +386,7 @@ indexer_finish(struct indexer *x, struct search_page *pages, size_t npages,
 		memcpy(names, x->pool + t->name, t->len + 1);
 		names += t->len + 1;
 		for (prev = 0, k = j; k < end; k++) {
-			const struct indexer_post	*p = &x->posts[order[k]];
+			const struct indexer_post *p = &x->posts[order[k]];
 
 			w = indexer_varint_put(w, p->page - (uint32_t)prev);
 			w = indexer_varint_put(w, indexer_weight(p));

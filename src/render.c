@@ -198,13 +198,18 @@ render_has_search(const struct snapshot *s, const char *menu, size_t len)
 	for (; line < end; line = lf + 1) {
 		if ((lf = memchr(line, '\n', end - line)) == NULL)
 			lf = end;
-		if (*line != '7' || (f = memchr(line, '\t', lf - line)) == NULL)
+		if (*line != '7' ||
+		    (f = memchr(line, '\t', lf - line)) == NULL)
 			continue;
 		f++;
-		if ((tab = memchr(f, '\t', lf - f)) != NULL &&
-		    (size_t)(tab - f) == slen && memcmp(f, SEARCH_PATH, slen) == 0 &&
-		    (size_t)(lf - tab) > hlen + 1 &&
-		    strncasecmp(tab + 1, s->host, hlen) == 0 && tab[1 + hlen] == '\t')
+		if ((tab = memchr(f, '\t', lf - f)) == NULL ||
+		    (size_t)(tab - f) != slen ||
+		    memcmp(f, SEARCH_PATH, slen) != 0)
+			continue;
+		/* and our host: the selector alone may name another's */
+		if ((size_t)(lf - tab) > hlen + 1 &&
+		    strncasecmp(tab + 1, s->host, hlen) == 0 &&
+		    tab[1 + hlen] == '\t')
 			return 1;
 	}
 	return 0;

@@ -6,9 +6,10 @@
  * Gopher menu on Gopher, so that both list the same pages in the same
  * order with the same excerpts.
  *
- * Excerpts are cut here too.  Pure: no I/O.  A query works in one scratch block per process, sized
- * once for the index (no allocation per query but the reply, whose size
- * is bounded by SEARCH_RESULTS_MAX and the title and excerpt limits).
+ * Excerpts are cut here too.  Pure: no I/O.  A query works in one
+ * scratch block per process, sized once for the index: nothing is
+ * allocated per query but the reply, whose size is bounded by
+ * SEARCH_RESULTS_MAX and the title and excerpt limits.
  */
 
 #include <stdlib.h>
@@ -108,7 +109,8 @@ results_excerpt(const char *t, size_t len, size_t hit, char *out, size_t size)
 	s = vs;
 	cols = utf8_columns(t + vs, hit - vs);
 	if (cols > RESULTS_EXCERPT_LEAD) {
-		s = vs + utf8_cut(t + vs, hit - vs, cols - RESULTS_EXCERPT_LEAD);
+		s = vs + utf8_cut(t + vs, hit - vs,
+		    cols - RESULTS_EXCERPT_LEAD);
 		for (j = s; j < hit; j++) {
 			if (t[j] == ' ') {
 				s = j + 1;

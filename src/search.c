@@ -216,7 +216,7 @@ search_query(const struct search_index *ix, const char *q, size_t qlen,
 			}
 		}
 		if (advanced == 0)
-			break;		/* no page has every word so far */
+			break;	/* no page has every word so far */
 	}
 collect:
 	for (k = 0; k < ntouched; k++) {

@@ -1,7 +1,8 @@
 /*
  * test_search.c: the capsule's search, table-driven: words (words.c),
- * the index (indexer.c), queries (search.c) and replies (results.c).  Covered: cutting words (ASCII, Latin-1,
- * Latin Extended-A, Greek and Cyrillic case folding, punctuation and
+ * the index (indexer.c), queries (search.c) and replies (results.c).
+ * Covered: cutting words (ASCII, Latin-1, Latin Extended-A, Greek and
+ * Cyrillic case folding, punctuation and
  * apostrophes, digits, invalid UTF-8, long words cut at a character
  * boundary, word offsets); what is indexed (visible text, not link URLs;
  * preformatted text; the title); AND semantics, prefixes, ranking by

@@ -162,8 +162,8 @@ bench_generate(const char *dir, size_t npages)
 		bench_page(&b, i, npages);
 		snprintf(path, sizeof(path), "%s/d%03zu/p%05zu.gmi", dir,
 		    i / BENCH_PER_DIR, i);
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
-		    write(fd, b.data, b.len) != (ssize_t)b.len)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd == -1 || write(fd, b.data, b.len) != (ssize_t)b.len)
 			return -1;
 		close(fd);
 	}
@@ -244,8 +244,8 @@ bench_query(const struct snapshot_search *ss, const char *q, int gopher,
 		buf_free(&b);
 	}
 	qsort(t, rounds, sizeof(*t), bench_cmp);
-	printf("  %-7s %-34.34s %3d %7zu B  p50 %8.1f  p99 %8.1f  max %8.1f us\n",
-	    gopher ? "gopher" : "gemini", q, status, bytes, t[rounds / 2],
+	printf("  %-7s %-34.34s %3d %7zu B  p50 %8.1f  p99 %8.1f  "
+	    "max %8.1f us\n", gopher ? "gopher" : "gemini", q, status, bytes, t[rounds / 2],
 	    t[(rounds * 99) / 100], t[rounds - 1]);
 	free(t);
 }
