@@ -50,12 +50,21 @@ PURE_SRCS =	src/buf.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
 		src/indexer.c src/search.c src/results.c $(COMPAT_SRCS)
 SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \
 		src/listen.c src/conn.c src/tlsio.c src/config.c \
-		src/snapshot.c src/walk.c src/render.c src/beneath.c
+		src/snapshot.c src/walk.c src/render.c src/beneath.c \
+		src/parse.c src/sandbox.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
 UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+# The parser's test also needs config.c (it stubs what that pulls in).
+PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/config.o
+
+# Only for tests: workers make a forbidden system call on SIGUSR2.
+SANDBOXTEST =	$(BUILD)/$(PROG)-sandboxtest
+SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
+		$(BUILD)/obj/sandbox-test.o
 
 .PHONY: all run check unit integration clean install certs
 
@@ -71,6 +80,18 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PURE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS)
+
+$(BUILD)/tests/test_parse: tests/unit/test_parse.c tests/unit/unit.h \
+    $(PURE_OBJS) $(PARSE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) $(PARSE_OBJS)
+
+$(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DCAPSULED_SANDBOX_TEST -c -o $@ src/sandbox.c
+
+$(SANDBOXTEST): $(SANDBOXTEST_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(SANDBOXTEST_OBJS) $(LDLIBS)
 
 # A throw-away EC P-256 certificate for localhost; never committed.
 certs: certs/$(RUN_HOST).crt
@@ -93,7 +114,7 @@ run: all certs
 
 unit: $(UNIT_TESTS)
 
-check: all unit
+check: all unit $(SANDBOXTEST)
 	@TESTS="$(TESTS)" sh tests/run.sh $(BUILD)
 
 clean:

@@ -50,6 +50,14 @@ struct tls;
 #define STREAM_CHUNK		16384
 #define GOPHER_COLUMNS		67	/* display columns in a menu line */
 #define HOSTNAME_MAX		255
+#define CONF_FILE		"/etc/capsuled.conf"	/* used with no flags */
+#define CONF_SIZE_MAX		(1024 * 1024)	/* bytes in a config file */
+#define CONF_TOKEN_MAX		1023	/* bytes in one word or string */
+#define CHROOT_DEFAULT		"/var/empty"	/* workers' root directory */
+#define TIMEOUT_MAX		3600	/* s, largest configurable timeout */
+#define CONNECTIONS_MAX		1000000	/* largest max-connections */
+#define LOG_LINE_MAX		4096	/* bytes in one log line */
+#define LOG_REQUEST_MAX		512	/* request bytes in an access line */
 
 enum proto {
 	PROTO_GEMINI,
@@ -75,7 +83,29 @@ void	 buf_addf(struct buf *, const char *, ...)
 char	*buf_release(struct buf *, size_t *);
 
 /* log.c */
+struct config;
+
+/* One finished request, as the access log records it. */
+struct log_access {
+	const struct sockaddr	*peer;
+	socklen_t		 peerlen;
+	enum proto		 proto;
+	const char		*host;		/* the server that answered */
+	const char		*request;	/* as received, not escaped */
+	size_t			 requestlen;
+	int			 status;	/* Gemini status; 0: Gopher ok */
+	size_t			 bytes;		/* sent, headers included */
+	long			 ms;		/* from accept to the end */
+};
+
 void	 log_init(int, int);
+int	 log_open(const struct config *, const char **);
+void	 log_detach(const struct config *);
+int	 log_access_enabled(void);
+void	 log_access(const struct log_access *);
+size_t	 log_escape(char *, size_t, const char *, size_t);
+size_t	 log_access_format(char *, size_t, time_t,
+	    const struct log_access *);
 void	 log_procname(const char *);
 void	 log_setverbose(int);
 int	 log_getverbose(void);
@@ -342,6 +372,8 @@ struct listener {
 	int			 flags;
 	char			 name[64];	/* "[::1]:1965" for logs */
 	struct server		*server;	/* the default server */
+	struct server		**servers;	/* all on it, default first */
+	size_t			 nservers;
 	int			 fd;		/* -1 until bound */
 	struct tls		*tls;		/* Gemini: server context */
 	struct event		*ev;		/* worker only */
@@ -351,11 +383,31 @@ struct listener {
 TAILQ_HEAD(serverlist, server);
 TAILQ_HEAD(listenerlist, listener);
 
+/* Where daemon messages and access lines go. */
+enum log_to {
+	LOG_TO_SYSLOG,
+	LOG_TO_STDERR,
+	LOG_TO_FILE
+};
+
+enum access_to {
+	ACCESS_OFF,
+	ACCESS_DAEMON,			/* with the daemon's messages */
+	ACCESS_FILE
+};
+
 struct config {
+	char			 file[PATH_MAX];	/* "": quick mode */
 	int			 prefork;
 	char			 user[64];
 	uid_t			 uid;
 	gid_t			 gid;
+	char			 chroot[PATH_MAX];	/* "": none */
+	int			 chroot_default;	/* not from the file */
+	enum log_to		 log_to;
+	char			 log_file[PATH_MAX];
+	enum access_to		 access_to;
+	char			 access_file[PATH_MAX];
 	int			 debug;
 	int			 verbose;
 	int			 timeout_handshake;
@@ -376,6 +428,21 @@ int		 config_split_address(const char *, char *, size_t, char **,
 int		 config_add_listener(struct config *, enum proto, const char *,
 		    int, struct server *, int, const char **);
 int		 config_public_port(const struct listener *);
+int		 config_set_user(struct config *, const char *,
+		    const char **);
+int		 config_valid_name(const char *);
+struct server	*config_find_server(const struct config *, const char *);
+struct server	*config_listener_server(const struct listener *,
+		    const char *);
+
+/* parse.c: the configuration file */
+int		 parse_file(struct config *, const char *, const char **);
+int		 parse_buffer(struct config *, const char *, const char *,
+		    size_t, const char **);
+
+/* sandbox.c: what a worker may still do */
+int		 sandbox_prepare(const struct config *, int, const char **);
+void		 sandbox_worker(const struct config *);
 
 /* listen.c: sockets and accepting */
 int	 listen_bind(struct config *, struct config *, const char **);

@@ -9,10 +9,14 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "capsuled.h"
@@ -32,6 +36,10 @@ config_new(void)
 	conf->timeout_request = TIMEOUT_REQUEST;
 	conf->timeout_response = TIMEOUT_RESPONSE;
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
+	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
+	conf->chroot_default = 1;
+	conf->log_to = LOG_TO_SYSLOG;
+	conf->access_to = ACCESS_DAEMON;
 	TAILQ_INIT(&conf->servers);
 	TAILQ_INIT(&conf->listeners);
 	return conf;
@@ -50,6 +58,7 @@ config_free(struct config *conf)
 		if (l->fd != -1)
 			close(l->fd);
 		tlsio_free_listener(l);
+		free(l->servers);
 		free(l);
 	}
 	while ((s = TAILQ_FIRST(&conf->servers)) != NULL) {
@@ -125,10 +134,109 @@ config_split_address(const char *spec, char *buf, size_t bufsize,
 	return 0;
 }
 
+/* Same family, port and address? */
+static int
+config_same_address(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b, int *overlap)
+{
+	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)a;
+	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)b;
+	int				 anya, anyb, same;
+
+	*overlap = 0;
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		if (a4->sin_port != b4->sin_port)
+			return 0;
+		same = a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+		anya = a4->sin_addr.s_addr == htonl(INADDR_ANY);
+		anyb = b4->sin_addr.s_addr == htonl(INADDR_ANY);
+	} else if (a->ss_family == AF_INET6) {
+		if (a6->sin6_port != b6->sin6_port)
+			return 0;
+		same = memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+		anya = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
+		anyb = IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr);
+	} else
+		return 0;
+	/* "*" and a single address on the same port cannot both bind. */
+	*overlap = !same && (anya || anyb);
+	return same;
+}
+
+static int
+config_listener_add_server(struct listener *l, struct server *srv)
+{
+	struct server	**v;
+	size_t		  i;
+
+	for (i = 0; i < l->nservers; i++)
+		if (l->servers[i] == srv)
+			return 0;
+	if ((v = reallocarray(l->servers, l->nservers + 1,
+	    sizeof(*v))) == NULL)
+		return -1;
+	v[l->nservers++] = srv;
+	l->servers = v;
+	if (l->server == NULL)
+		l->server = srv;
+	return 0;
+}
+
+/*
+ * Find where a new address fits among the listeners: 1 and *lp set when
+ * a listener already has it (several servers may share a Gemini
+ * address; a Gopher address belongs to one server), 0 when it is new,
+ * -1 on a conflict.
+ */
+static int
+config_address_use(struct config *conf, enum proto proto,
+    const struct sockaddr_storage *ss, const char *name, struct server *srv,
+    struct listener **lp, const char **errstr)
+{
+	static char	 err[400];
+	struct listener	*o;
+	int		 overlap;
+
+	*lp = NULL;
+	TAILQ_FOREACH(o, &conf->listeners, entry) {
+		if (!config_same_address(&o->ss, ss, &overlap)) {
+			if (!overlap)
+				continue;
+			snprintf(err, sizeof(err), "%s overlaps %s", name,
+			    o->name);
+			*errstr = err;
+			return -1;
+		}
+		if (o->proto != proto) {
+			snprintf(err, sizeof(err), "%s is already a %s "
+			    "address", name, o->proto == PROTO_GEMINI ?
+			    "gemini" : "gopher");
+			*errstr = err;
+			return -1;
+		}
+		if (proto == PROTO_GOPHER && o->server != srv) {
+			snprintf(err, sizeof(err), "gopher address %s "
+			    "already belongs to server \"%s\"", name,
+			    o->server->name);
+			*errstr = err;
+			return -1;
+		}
+		*lp = o;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Add listeners for proto on addr (NULL: every address) and port: one
  * per address the name resolves to, so "all addresses" is one IPv4 and
- * one IPv6 socket.
+ * one IPv6 socket.  An address that is already listened on gains srv
+ * as one more server (Gemini only).
  */
 int
 config_add_listener(struct config *conf, enum proto proto, const char *addr,
@@ -137,7 +245,7 @@ config_add_listener(struct config *conf, enum proto proto, const char *addr,
 	static char	 err[256];
 	struct addrinfo	 hints, *res, *ai;
 	struct listener	*l;
-	char		 portstr[8], host[NI_MAXHOST];
+	char		 portstr[8], host[NI_MAXHOST], name[64];
 	int		 rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -152,28 +260,45 @@ config_add_listener(struct config *conf, enum proto proto, const char *addr,
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((l = calloc(1, sizeof(*l))) == NULL) {
-			freeaddrinfo(res);
-			*errstr = "out of memory";
-			return -1;
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
+		    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+			strlcpy(host, "?", sizeof(host));
+		snprintf(name, sizeof(name),
+		    ai->ai_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host,
+		    port);
+		if (ai->ai_addrlen > sizeof(l->ss))
+			continue;
+		rc = config_address_use(conf, proto,
+		    (struct sockaddr_storage *)ai->ai_addr, name, srv, &l,
+		    errstr);
+		if (rc == -1)
+			goto fail;
+		if (rc == 1) {
+			l->flags |= flags;
+			if (config_listener_add_server(l, srv) == -1)
+				goto nomem;
+			continue;
 		}
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			goto nomem;
 		l->proto = proto;
 		l->fd = -1;
 		l->port = port;
 		l->flags = flags;
-		l->server = srv;
 		memcpy(&l->ss, ai->ai_addr, ai->ai_addrlen);
 		l->sslen = ai->ai_addrlen;
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
-		    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
-			strlcpy(host, "?", sizeof(host));
-		snprintf(l->name, sizeof(l->name),
-		    ai->ai_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host,
-		    port);
+		strlcpy(l->name, name, sizeof(l->name));
 		TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
+		if (config_listener_add_server(l, srv) == -1)
+			goto nomem;
 	}
 	freeaddrinfo(res);
 	return 0;
+nomem:
+	*errstr = "out of memory";
+fail:
+	freeaddrinfo(res);
+	return -1;
 }
 
 /* The port a server is reached on for proto: public, else the socket's. */
@@ -185,4 +310,72 @@ config_public_port(const struct listener *l)
 	if (l->proto == PROTO_GOPHER && l->server->gopher_port != 0)
 		return l->server->gopher_port;
 	return l->port;
+}
+
+/* Look up a user for the workers; they run as its uid and group. */
+int
+config_set_user(struct config *conf, const char *name, const char **errstr)
+{
+	static char	 err[128];
+	struct passwd	*pw;
+
+	if (strlcpy(conf->user, name, sizeof(conf->user)) >=
+	    sizeof(conf->user)) {
+		*errstr = "user name too long";
+		return -1;
+	}
+	if ((pw = getpwnam(name)) == NULL) {
+		snprintf(err, sizeof(err), "unknown user %s", conf->user);
+		*errstr = err;
+		conf->user[0] = '\0';
+		return -1;
+	}
+	conf->uid = pw->pw_uid;
+	conf->gid = pw->pw_gid;
+	return 0;
+}
+
+/* A host name as a server name: what URLs and SNI can carry. */
+int
+config_valid_name(const char *name)
+{
+	size_t	len = strlen(name), i;
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)name[i];
+
+		if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' ||
+		    c == '"' || c == '?' || c == '#' || c == '@')
+			return 0;
+	}
+	return 1;
+}
+
+struct server *
+config_find_server(const struct config *conf, const char *name)
+{
+	struct server	*s;
+
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (strcasecmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/*
+ * The server a TLS client asked for by SNI among those on l; a client
+ * that sent no name, or a name no server here has, gets the default.
+ */
+struct server *
+config_listener_server(const struct listener *l, const char *sni)
+{
+	size_t	i;
+
+	if (sni != NULL && l->nservers > 1)
+		for (i = 0; i < l->nservers; i++)
+			if (strcasecmp(l->servers[i]->name, sni) == 0)
+				return l->servers[i];
+	return l->server;
 }

@@ -57,6 +57,11 @@ struct conn {
 	size_t			 lingered;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
+	struct server		*srv;		/* the one answering */
+	int			 requested;	/* a request was read */
+	int			 logged;	/* its access line written */
+	size_t			 reqlen;
+	char			 req[LOG_REQUEST_MAX + 1];	/* last */
 };
 
 TAILQ_HEAD(connlist, conn);
@@ -146,12 +151,49 @@ conn_peer(struct conn *c)
 	return host;
 }
 
+/* Keep (the start of) the request line for the access log. */
+static void
+conn_keep_request(struct conn *c, const char *line, size_t len)
+{
+	c->requested = 1;
+	if (!log_access_enabled())
+		return;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	c->reqlen = len > LOG_REQUEST_MAX ? LOG_REQUEST_MAX + 1 : len;
+	memcpy(c->req, line, c->reqlen);
+}
+
+/* The access line, once per request: when it is answered or abandoned. */
+static void
+conn_log(struct conn *c)
+{
+	struct log_access	e;
+	struct timeval		tv;
+
+	if (!c->requested || c->logged || !log_access_enabled())
+		return;
+	c->logged = 1;
+	conn_elapsed(c, &tv);
+	e.peer = (struct sockaddr *)&c->peer;
+	e.peerlen = c->peerlen;
+	e.proto = c->l->proto;
+	e.host = (c->srv != NULL ? c->srv : c->l->server)->name;
+	e.request = c->req;
+	e.requestlen = c->reqlen;
+	e.status = c->status;
+	e.bytes = c->sent;
+	e.ms = (long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	log_access(&e);
+}
+
 /* Forget a connection for good: no close_notify, no lingering. */
 static void
 conn_free(struct conn *c)
 {
 	int	was_full = conn_at_limit();
 
+	conn_log(c);
 	if (c->evwhat != 0)
 		event_del(&c->ev);
 	evtimer_del(&c->tmo);
@@ -279,7 +321,7 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 {
 	struct gemini_request	 req;
 	struct snapshot_resp	 r;
-	struct server		*srv = c->l->server;
+	struct server		*srv;
 	struct buf		 b;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
@@ -287,6 +329,8 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 	const char		*err, *lp = NULL;
 	int			 status;
 
+	/* SNI chooses among the servers on this address. */
+	srv = c->srv = config_listener_server(c->l, tlsio_servername(c->tls));
 	if ((status = gemini_parse_request(line, len, &req, &err)) != 0) {
 		log_debug("%s: gemini: %s", conn_peer(c), err);
 		conn_reply_status(c, status);
@@ -324,7 +368,7 @@ conn_gopher(struct conn *c, const char *line, size_t len)
 {
 	static struct gopher_request	 req;
 	struct snapshot_resp		 r;
-	struct server			*srv = c->l->server;
+	struct server			*srv = c->srv = c->l->server;
 	struct buf			 b;
 	const char			*err;
 
@@ -358,6 +402,7 @@ conn_gopher(struct conn *c, const char *line, size_t len)
 static void
 conn_request(struct conn *c, const char *line, size_t len)
 {
+	conn_keep_request(c, line, len);
 	if (c->l->proto == PROTO_GEMINI)
 		conn_gemini(c, line, len);
 	else
@@ -422,6 +467,7 @@ conn_read(struct conn *c)
 			return;
 		}
 		if (done == -1) {
+			conn_keep_request(c, p, len);
 			conn_too_long(c);
 			return;
 		}
@@ -505,9 +551,7 @@ conn_shutdown(struct conn *c)
 static void
 conn_done(struct conn *c)
 {
-	log_debug("%s: %s status %d, %zu bytes", conn_peer(c),
-	    c->l->proto == PROTO_GEMINI ? "gemini" : "gopher", c->status,
-	    c->sent);
+	conn_log(c);
 	if (c->tls != NULL) {
 		c->state = CONN_SHUTDOWN;
 		conn_shutdown(c);
@@ -647,7 +691,7 @@ conn_accepted(struct listener *l, int fd, struct sockaddr_storage *ss,
 		close(fd);
 		return -1;
 	}
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct conn, req));
 	c->rbuf = rbuf;
 	c->l = l;
 	c->fd = fd;

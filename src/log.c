@@ -1,34 +1,59 @@
 /*
- * log.c: where messages go.  Before the daemon detaches (and always with
- * -d) they go to stderr, afterwards to syslog.  fatal() and fatalx() are
- * for startup only: once a process serves, errors are logged and
- * handled.  Nothing here knows about connections or protocols.
+ * log.c: where messages and access lines go.  Before the daemon
+ * detaches (and always with -d) messages go to stderr; afterwards to
+ * syslog (facility daemon), a file, or stderr, as configured.  Access
+ * lines, one per request, go to their own file, along with the
+ * messages, or nowhere.
+ *
+ * Files are opened by the parent, as root and before any chroot; workers
+ * inherit the descriptors and only ever write(2) whole lines to them
+ * (O_APPEND, so lines from several workers never overwrite each other).
+ * Reopening (SIGUSR1, after logrotate or newsyslog moved a file away)
+ * is therefore the parent's job: it opens the files anew and starts a
+ * new generation of workers that inherits the new descriptors, see
+ * parent.c.  fatal() and fatalx() are for startup only.  Nothing here
+ * knows about connections or protocols beyond struct log_access.
  */
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capsuled.h"
 
-static int		 log_stderr = 1;
+#define LOG_FILE_MODE	0640	/* access logs hold client addresses */
+
+static enum log_to	 log_dest = LOG_TO_STDERR;	/* messages, now */
+static int		 log_fd = -1;		/* LOG_TO_FILE */
+static enum access_to	 log_access_dest = ACCESS_OFF;
+static int		 log_access_fd = -1;	/* ACCESS_FILE */
+static int		 log_detached;
+static int		 log_facility = LOG_DAEMON;
 static int		 log_verbose;
 static const char	*log_name = "capsuled";
 
 void
 log_init(int to_stderr, int facility)
 {
-	log_stderr = to_stderr;
+	log_facility = facility;
+	log_dest = to_stderr ? LOG_TO_STDERR : LOG_TO_SYSLOG;
+	/* LOG_NDELAY: connect now, while /dev/log is still reachable. */
 	if (!to_stderr)
 		openlog("capsuled", LOG_PID | LOG_NDELAY, facility);
 	tzset();
 }
 
-/* The process role ("parent", "worker") prefixes every stderr line. */
+/* The process role ("parent", "worker") prefixes every message. */
 void
 log_procname(const char *name)
 {
@@ -47,26 +72,122 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+static int
+log_open_file(const char *path, const char **errstr)
+{
+	static char	err[PATH_MAX + 128];
+	int		fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+	    LOG_FILE_MODE);
+	if (fd == -1) {
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
+		*errstr = err;
+	}
+	return fd;
+}
+
+/* Messages go where conf says once the daemon has detached. */
+static void
+log_apply(const struct config *conf)
+{
+	if (!log_detached || conf->debug)
+		return;
+	if (conf->log_to == LOG_TO_SYSLOG && log_dest != LOG_TO_SYSLOG)
+		openlog("capsuled", LOG_PID | LOG_NDELAY, log_facility);
+	log_dest = conf->log_to;
+}
+
+/*
+ * Open the files conf names, then switch to them; on failure nothing
+ * changes.  Called at startup, on every reload and on SIGUSR1: each time
+ * the files are opened anew, so a file moved away is replaced.
+ */
+int
+log_open(const struct config *conf, const char **errstr)
+{
+	int	fd = -1, afd = -1;
+
+	if (conf->log_to == LOG_TO_FILE && !conf->debug &&
+	    (fd = log_open_file(conf->log_file, errstr)) == -1)
+		return -1;
+	if (conf->access_to == ACCESS_FILE &&
+	    (afd = log_open_file(conf->access_file, errstr)) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (log_fd != -1)
+		close(log_fd);
+	if (log_access_fd != -1)
+		close(log_access_fd);
+	log_fd = fd;
+	log_access_fd = afd;
+	log_access_dest = conf->access_to;
+	log_apply(conf);
+	return 0;
+}
+
+/* The daemon has detached: stderr is gone, use the configured place. */
+void
+log_detach(const struct config *conf)
+{
+	log_detached = 1;
+	log_apply(conf);
+}
+
+/* Write one whole line; a short write (disk full) loses the rest. */
+static void
+log_write_line(int fd, const char *line, size_t len)
+{
+	ssize_t	n;
+
+	do
+		n = write(fd, line, len);
+	while (n == -1 && errno == EINTR);
+}
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, int with_errno)
 {
-	char	msg[1024];
-	int	saved = errno;
+	char		msg[1024], line[LOG_LINE_MAX], when[40];
+	struct tm	tm;
+	time_t		now;
+	int		saved = errno, n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_stderr) {
+	switch (log_dest) {
+	case LOG_TO_STDERR:
 		if (with_errno)
 			fprintf(stderr, "%s: %s: %s\n", log_name, msg,
 			    strerror(saved));
 		else
 			fprintf(stderr, "%s: %s\n", log_name, msg);
 		fflush(stderr);
-	} else {
+		break;
+	case LOG_TO_SYSLOG:
 		if (with_errno)
 			syslog(pri, "%s: %s: %s", log_name, msg,
 			    strerror(saved));
 		else
 			syslog(pri, "%s: %s", log_name, msg);
+		break;
+	case LOG_TO_FILE:
+		now = time(NULL);
+		if (localtime_r(&now, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z",
+		    &tm) == 0)
+			strlcpy(when, "-", sizeof(when));
+		n = snprintf(line, sizeof(line), "%s capsuled[%ld]: %s: %s%s%s\n",
+		    when, (long)getpid(), log_name, msg, with_errno ? ": " : "",
+		    with_errno ? strerror(saved) : "");
+		if (n >= (int)sizeof(line)) {
+			n = sizeof(line);
+			line[n - 1] = '\n';
+		}
+		if (n > 0 && log_fd != -1)
+			log_write_line(log_fd, line, (size_t)n);
+		break;
 	}
 	errno = saved;
 }
@@ -133,4 +254,128 @@ fatalx(const char *fmt, ...)
 	log_vwrite(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);
 	exit(1);
+}
+
+/* Access lines ---------------------------------------------------- */
+
+int
+log_access_enabled(void)
+{
+	return log_access_dest != ACCESS_OFF;
+}
+
+/*
+ * Copy src into dst so that it is safe in a log line: printable ASCII
+ * and valid UTF-8 (other than C1 controls) stay, anything else, and
+ * '"' and '\', becomes \xNN.  More than LOG_REQUEST_MAX bytes are cut
+ * and marked with "...".  Returns the length; dst is NUL-terminated and
+ * needs LOG_REQUEST_MAX * 4 + 4 bytes to never be cut short.
+ */
+size_t
+log_escape(char *dst, size_t size, const char *src, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)src;
+	size_t			 i = 0, o = 0, n, cut = 0;
+
+	if (size == 0)
+		return 0;
+	if (len > LOG_REQUEST_MAX) {
+		len = LOG_REQUEST_MAX;
+		cut = 1;
+	}
+	while (i < len) {
+		n = p[i] < 0x80 ? 1 : utf8_charlen(src + i, len - i);
+		if (n == 1 && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\') {
+			if (o + 1 >= size)
+				break;
+			dst[o++] = (char)p[i++];
+		} else if (n > 1 && !(p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			if (o + n >= size)
+				break;
+			memcpy(dst + o, src + i, n);
+			o += n;
+			i += n;
+		} else {
+			if (o + 4 >= size)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[p[i] >> 4];
+			dst[o++] = hex[p[i] & 0xf];
+			i++;
+		}
+	}
+	if ((cut || i < len) && o + 3 < size) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/*
+ * One access line:
+ * TIME CLIENT PROTOCOL HOST "REQUEST" STATUS BYTES MILLISECONDS
+ * STATUS is the Gemini status, or for Gopher "-" (served) or 3 (error).
+ */
+size_t
+log_access_format(char *buf, size_t size, time_t when,
+    const struct log_access *e)
+{
+	static time_t	 cached = (time_t)-1;
+	static char	 stamp[40];
+	char		 client[NI_MAXHOST], req[LOG_REQUEST_MAX * 4 + 4];
+	char		 status[16];
+	struct tm	 tm;
+	int		 n;
+
+	if (when != cached) {
+		if (localtime_r(&when, &tm) == NULL ||
+		    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z",
+		    &tm) == 0)
+			strlcpy(stamp, "-", sizeof(stamp));
+		cached = when;
+	}
+	if (e->peer == NULL || getnameinfo(e->peer, e->peerlen, client,
+	    sizeof(client), NULL, 0, NI_NUMERICHOST) != 0)
+		strlcpy(client, "-", sizeof(client));
+	log_escape(req, sizeof(req), e->request != NULL ? e->request : "",
+	    e->request != NULL ? e->requestlen : 0);
+	if (e->proto == PROTO_GOPHER && e->status == 0)
+		strlcpy(status, "-", sizeof(status));
+	else
+		snprintf(status, sizeof(status), "%d", e->status);
+	n = snprintf(buf, size, "%s %s %s %s \"%s\" %s %zu %ld\n", stamp,
+	    client, e->proto == PROTO_GEMINI ? "gemini" : "gopher",
+	    e->host != NULL && *e->host != '\0' ? e->host : "-", req, status,
+	    e->bytes, e->ms);
+	if (n < 0 || size == 0)
+		return 0;
+	if ((size_t)n >= size) {
+		buf[size - 2] = '\n';
+		return size - 1;
+	}
+	return (size_t)n;
+}
+
+void
+log_access(const struct log_access *e)
+{
+	char	line[LOG_LINE_MAX];
+	size_t	len;
+
+	if (log_access_dest == ACCESS_OFF)
+		return;
+	len = log_access_format(line, sizeof(line), time(NULL), e);
+	if (len == 0)
+		return;
+	if (log_access_dest == ACCESS_FILE) {
+		if (log_access_fd != -1)
+			log_write_line(log_access_fd, line, len);
+		return;
+	}
+	line[len - 1] = '\0';
+	log_info("access: %s", line);
 }

@@ -1,14 +1,22 @@
 /*
- * main.c: the command line.  It turns flags into a struct config (again
- * on every reload, so a reload sees renewed certificates), builds the
- * first generation, detaches and writes the pid file, then hands over to
- * parent.c.  fatal() is fine here: nothing is being served yet.
+ * main.c: the command line.  It turns a configuration file (-f, see
+ * parse.c) or the quick-mode flags into a struct config (again on every
+ * reload, so a reload sees a changed file and renewed certificates),
+ * builds the first generation, detaches and writes the pid file, then
+ * hands over to parent.c.  fatal() is fine here: nothing is being
+ * served yet.
+ *
+ * Which configuration: -f names a file; otherwise quick-mode flags (-H,
+ * -p, -g, -c, -k, -j, -u, a root directory) describe one server, and a
+ * command line with none of them reads CONF_FILE if it exists.  -f and
+ * quick-mode flags together are a usage error, so that no setting is
+ * silently ignored.
  */
 
 #include <sys/types.h>
 
 #include <errno.h>
-#include <pwd.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +28,8 @@
 #define MAIN_LISTEN_MAX	8	/* -p and -g may each be repeated */
 
 static struct {
+	const char	*file;
+	int		 quick;		/* a quick-mode flag was given */
 	const char	*host;
 	const char	*gemini[MAIN_LISTEN_MAX];
 	const char	*gopher[MAIN_LISTEN_MAX];
@@ -39,8 +49,9 @@ static struct {
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: capsuled [-dnVv] [-H hostname] "
-	    "[-p [addr:]port] [-g [addr:]port]\n"
+	fprintf(stderr, "usage: capsuled [-dnVv] [-f file] [-P pidfile]\n"
+	    "       capsuled [-dnVv] [-H hostname] [-p [addr:]port] "
+	    "[-g [addr:]port]\n"
 	    "                [-c cert] [-k key] [-j workers] [-u user] "
 	    "[-P pidfile] [root]\n");
 	exit(1);
@@ -65,30 +76,19 @@ main_listen(struct config *conf, enum proto proto, const char *spec,
 	return 0;
 }
 
-/*
- * The configuration the command line describes.  Called at startup and
- * on every SIGHUP; it reads nothing but the user database.
- */
-struct config *
-main_load_config(const char **errstr)
+/* Quick mode: one server, described by the flags. */
+static int
+main_quick(struct config *conf, const char **errstr)
 {
-	static char	 err[300];
-	struct config	*conf;
 	struct server	*srv;
-	struct passwd	*pw;
 	int		 i;
 
-	if ((conf = config_new()) == NULL) {
-		*errstr = "out of memory";
-		return NULL;
-	}
-	conf->debug = opt.debug;
-	conf->verbose = opt.verbose;
 	if (opt.workers > 0)
 		conf->prefork = opt.workers;
+	conf->access_to = opt.verbose ? ACCESS_DAEMON : ACCESS_OFF;
 	if ((srv = config_add_server(conf, opt.host)) == NULL) {
 		*errstr = "bad host name";
-		goto fail;
+		return -1;
 	}
 	if (strlcpy(srv->root, opt.root, sizeof(srv->root)) >=
 	    sizeof(srv->root) ||
@@ -97,26 +97,42 @@ main_load_config(const char **errstr)
 	    snprintf(srv->key, sizeof(srv->key), "%s", opt.key) >=
 	    (int)sizeof(srv->key)) {
 		*errstr = "path too long";
-		goto fail;
+		return -1;
 	}
 	for (i = 0; i < opt.ngemini; i++)
 		if (main_listen(conf, PROTO_GEMINI, opt.gemini[i], srv,
 		    errstr) == -1)
-			goto fail;
+			return -1;
 	for (i = 0; i < opt.ngopher; i++)
 		if (main_listen(conf, PROTO_GOPHER, opt.gopher[i], srv,
 		    errstr) == -1)
-			goto fail;
-	if (opt.user != NULL) {
-		if ((pw = getpwnam(opt.user)) == NULL) {
-			snprintf(err, sizeof(err), "unknown user %s", opt.user);
-			*errstr = err;
-			goto fail;
-		}
-		strlcpy(conf->user, opt.user, sizeof(conf->user));
-		conf->uid = pw->pw_uid;
-		conf->gid = pw->pw_gid;
+			return -1;
+	if (opt.user != NULL && config_set_user(conf, opt.user, errstr) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The configuration the command line describes.  Called at startup and
+ * on every SIGHUP; it reads the configuration file, if there is one,
+ * and the user database.
+ */
+struct config *
+main_load_config(const char **errstr)
+{
+	struct config	*conf;
+
+	if ((conf = config_new()) == NULL) {
+		*errstr = "out of memory";
+		return NULL;
 	}
+	conf->debug = opt.debug;
+	conf->verbose = opt.verbose;
+	if (opt.file != NULL) {
+		if (parse_file(conf, opt.file, errstr) == -1)
+			goto fail;
+	} else if (main_quick(conf, errstr) == -1)
+		goto fail;
 	return conf;
 fail:
 	config_free(conf);
@@ -137,6 +153,27 @@ main_pidfile(const char *path)
 		log_warn("%s", path);
 }
 
+/*
+ * Become a daemon: a new session, no terminal, stdin and stdout (and
+ * stderr, unless the log goes there) on /dev/null.
+ */
+static void
+main_detach(int keep_stderr)
+{
+	int	fd;
+
+	if (daemon(1, 1) == -1)
+		fatal("daemon");
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	if (!keep_stderr)
+		dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -147,13 +184,18 @@ main(int argc, char *argv[])
 
 	opt.host = "localhost";
 	opt.root = "capsule";
-	while ((ch = getopt(argc, argv, "c:dg:H:j:k:nP:p:u:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:df:g:H:j:k:nP:p:u:Vv")) != -1) {
+		if (strchr("cgHjkpu", ch) != NULL)
+			opt.quick = 1;
 		switch (ch) {
 		case 'c':
 			opt.cert = optarg;
 			break;
 		case 'd':
 			opt.debug = 1;
+			break;
+		case 'f':
+			opt.file = optarg;
 			break;
 		case 'g':
 			if (opt.ngopher == MAIN_LISTEN_MAX)
@@ -203,14 +245,22 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		usage();
-	if (argc == 1)
+	if (argc == 1) {
 		opt.root = argv[0];
+		opt.quick = 1;
+	}
+	if (opt.file != NULL && opt.quick) {
+		fprintf(stderr, "capsuled: -f cannot be combined with -H, -p, "
+		    "-g, -c, -k, -j, -u or a root directory\n");
+		usage();
+	}
+	if (opt.file == NULL && !opt.quick && access(CONF_FILE, F_OK) == 0)
+		opt.file = CONF_FILE;
 	if (opt.ngemini == 0)
 		opt.gemini[opt.ngemini++] = "1965";
 	if (opt.ngopher == 0)
 		opt.gopher[opt.ngopher++] = "70";
-	if (strlen(opt.host) == 0 || strlen(opt.host) > HOSTNAME_MAX ||
-	    strpbrk(opt.host, "/\t\r\n ") != NULL) {
+	if (!config_valid_name(opt.host)) {
 		fprintf(stderr, "capsuled: -H %s: bad host name\n", opt.host);
 		usage();
 	}
@@ -230,19 +280,22 @@ main(int argc, char *argv[])
 		fatalx("cannot initialise TLS");
 	if ((conf = main_load_config(&err)) == NULL) {
 		fprintf(stderr, "capsuled: %s\n", err);
-		usage();
+		if (opt.file == NULL)
+			usage();
+		return 1;
 	}
-	if (parent_setup(conf, NULL, !opt.check, &err) == -1)
-		fatalx("%s", err);
+	if (parent_setup(conf, NULL, !opt.check, &err) == -1) {
+		fprintf(stderr, "capsuled: %s\n", err);
+		return 1;
+	}
 	if (opt.check) {
 		fprintf(stderr, "configuration OK\n");
 		config_free(conf);
 		return 0;
 	}
 	if (!opt.debug) {
-		if (daemon(1, 0) == -1)
-			fatal("daemon");
-		log_init(0, LOG_DAEMON);
+		main_detach(conf->log_to == LOG_TO_STDERR);
+		log_detach(conf);
 	}
 	if (opt.pidfile != NULL)
 		main_pidfile(opt.pidfile);

@@ -4,7 +4,8 @@
  * replaces a worker that dies, and on SIGHUP builds a whole new
  * configuration (sockets, TLS contexts, snapshots); only if all of it
  * succeeds does a new generation start and the old one retire, so a
- * broken reload changes nothing.  SIGTERM/SIGINT retire every worker,
+ * broken reload changes nothing.  SIGUSR1 reopens the log files and
+ * starts a new generation on the same configuration.  SIGTERM/SIGINT retire every worker,
  * wait for them (bounded) and exit 0.  Signals reach the loop through a
  * self-pipe, so no work is done in a signal handler.
  */
@@ -209,6 +210,11 @@ parent_setup(struct config *conf, struct config *old, int bind,
 		if (snapshot_build(&p, &s->snap, errstr) == -1)
 			goto fail;
 	}
+	if (sandbox_prepare(conf, !bind, errstr) == -1)
+		goto fail;
+	/* Last, because it cannot be undone: the new log files. */
+	if (bind && log_open(conf, errstr) == -1)
+		goto fail;
 	return 0;
 fail:
 	if (bind)
@@ -247,6 +253,35 @@ parent_reload(void)
 		log_info("serving %s from %s: %zu paths, %zu KiB", s->name,
 		    s->root, snapshot_count(s->snap),
 		    snapshot_bytes(s->snap) / 1024);
+}
+
+/*
+ * SIGUSR1, after logrotate or newsyslog moved the log files away.  The
+ * workers cannot reopen a path (they are chrooted and unprivileged), so
+ * the parent opens the files anew and starts a new generation of
+ * workers on the same configuration and snapshots, which inherits the
+ * new descriptors; the old generation finishes its requests, logging
+ * them to the old files, and exits.  That costs a fork per worker and
+ * no rebuild, keeps workers free of any path to the log files, and
+ * loses no line, unlike workers sending every line to the parent.
+ */
+static void
+parent_reopen(void)
+{
+	const char	*err;
+	int		 i;
+
+	if (log_open(parent_conf, &err) == -1) {
+		log_warnx("cannot reopen the log files, keeping the old "
+		    "ones: %s", err);
+		return;
+	}
+	parent_gen++;
+	for (i = 0; i < parent_conf->prefork; i++)
+		if (parent_spawn(NULL) == -1)
+			log_warnx("could not start a worker");
+	parent_retire(parent_gen);
+	log_info("reopened the log files");
 }
 
 static void
@@ -321,6 +356,9 @@ parent_main(struct config *conf, const char *pidfile)
 				break;
 			case SIGCHLD:
 				parent_reap(&respawn_at);
+				break;
+			case SIGUSR1:
+				parent_reopen();
 				break;
 			default:
 				break;

@@ -63,12 +63,11 @@ done:
  * every other server on the same address (libtls picks by SNI).
  */
 static int
-tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
+tlsio_listener(struct listener *l, const char **errstr)
 {
 	static char		 err[256];
 	struct tls_config	*tc;
-	struct server		*s;
-	struct listener		*o;
+	size_t			 i;
 
 	if ((tc = tls_config_new()) == NULL) {
 		*errstr = "out of memory";
@@ -79,18 +78,9 @@ tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
 		goto tlserr;
 	if (tlsio_load_keypair(tc, l->server, 1, errstr) == -1)
 		goto fail;
-	TAILQ_FOREACH(s, &conf->servers, entry) {
-		if (s == l->server)
-			continue;
-		TAILQ_FOREACH(o, &conf->listeners, entry) {
-			if (o->server == s && o->proto == l->proto &&
-			    o->sslen == l->sslen &&
-			    memcmp(&o->ss, &l->ss, l->sslen) == 0)
-				break;
-		}
-		if (o != NULL && tlsio_load_keypair(tc, s, 0, errstr) == -1)
+	for (i = 1; i < l->nservers; i++)
+		if (tlsio_load_keypair(tc, l->servers[i], 0, errstr) == -1)
 			goto fail;
-	}
 	if ((l->tls = tls_server()) == NULL) {
 		*errstr = "out of memory";
 		goto fail;
@@ -122,7 +112,7 @@ tlsio_configure(struct config *conf, const char **errstr)
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (l->proto != PROTO_GEMINI && !(l->flags & LISTEN_TLS))
 			continue;
-		if (tlsio_listener(conf, l, errstr) == -1)
+		if (tlsio_listener(l, errstr) == -1)
 			return -1;
 	}
 	return 0;

@@ -1,11 +1,12 @@
 /*
  * worker.c: a worker process.  It inherits the listening sockets and one
- * generation's snapshots from the parent, drops its privileges, and runs
- * one libevent loop that accepts and serves (listen.c, conn.c).  It
- * retires when the parent closes its pipe (a reload or shutdown, or the
- * parent died) or on SIGTERM/SIGINT: it stops accepting, lets the open
- * connections finish within TIMEOUT_RETIRE, and exits.  It never reads
- * the configuration or the capsule itself.
+ * generation's snapshots from the parent, sandboxes itself (sandbox.c:
+ * chroot, user, seccomp or pledge), and runs one libevent loop that
+ * accepts and serves (listen.c, conn.c).  It retires when the parent
+ * closes its pipe (a reload or shutdown, or the parent died) or on
+ * SIGTERM/SIGINT: it stops accepting, lets the open connections finish
+ * within TIMEOUT_RETIRE, and exits.  It never reads the configuration
+ * or the capsule itself.
  */
 
 #include <sys/types.h>
@@ -13,7 +14,6 @@
 
 #include <errno.h>
 #include <event.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,17 +128,6 @@ worker_conn_limit(const struct config *conf)
 	return avail;
 }
 
-static void
-worker_drop_privileges(const struct config *conf)
-{
-	if (conf->user[0] == '\0' || geteuid() != 0)
-		return;
-	if (setgroups(1, &conf->gid) == -1 ||
-	    setresgid(conf->gid, conf->gid, conf->gid) == -1 ||
-	    setresuid(conf->uid, conf->uid, conf->uid) == -1)
-		fatal("cannot drop privileges to %s", conf->user);
-}
-
 void
 worker_main(struct config *conf, int pipefd)
 {
@@ -158,7 +147,6 @@ worker_main(struct config *conf, int pipefd)
 	conn_set_limit(worker_conn_limit(conf));
 	if ((worker_evbase = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	worker_drop_privileges(conf);
 	if (listen_start(conf, worker_evbase) == -1)
 		fatalx("cannot start listening");
 	worker_ev_pipe = event_new(worker_evbase, pipefd, EV_READ | EV_PERSIST,
@@ -170,6 +158,8 @@ worker_main(struct config *conf, int pipefd)
 	    evsignal_add(ev_term, NULL) == -1 ||
 	    evsignal_add(ev_int, NULL) == -1)
 		fatalx("cannot set up worker events");
+	/* Everything is open: from here on, only what serving needs. */
+	sandbox_worker(conf);
 
 	event_base_dispatch(worker_evbase);
 	exit(0);

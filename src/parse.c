@@ -1,0 +1,780 @@
+/*
+ * parse.c: the configuration file (capsuled.conf(5)) into a struct
+ * config.  A small scanner turns bytes into words, quoted strings,
+ * braces and ends of line; a recursive-descent parser drives one table
+ * of directives for the top level and one for server blocks, so a new
+ * directive is one function and one table row.  Every error is reported
+ * as "file:line: message" and stops the parse; the caller throws the
+ * half-built config away.  This file never binds, opens a capsule or
+ * loads a key: it only checks what can be checked from the text (and
+ * the user database, for "user").
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+
+#define PARSE_SEEN_MAX	32	/* single-valued directives per scope */
+
+enum parse_token {
+	TOK_EOF,
+	TOK_NL,		/* end of line (or of a statement) */
+	TOK_WORD,	/* bare: keywords, numbers, addresses, "*" */
+	TOK_STRING,	/* "double quoted" */
+	TOK_LBRACE,
+	TOK_RBRACE
+};
+
+struct parse {
+	const char		*file;	/* for messages */
+	const char		*p;	/* scanner position */
+	const char		*end;
+	int			 line;	/* of the scanner */
+	enum parse_token	 tok;	/* the current token */
+	int			 tokline;
+	char			 text[CONF_TOKEN_MAX + 1];
+	struct config		*conf;
+	struct server		*srv;	/* inside a server block */
+	int			 srvline;
+	const char		*seen[PARSE_SEEN_MAX];
+	int			 nseen;
+	int			 gemini;	/* the server listens on it */
+	const char		**errstr;
+};
+
+struct parse_directive {
+	const char	*name;
+	int		(*fn)(struct parse *);
+};
+
+static char	parse_err[PATH_MAX + 256];
+
+/* Report "file:line: message" and fail. */
+static int __attribute__((__format__(printf, 3, 4)))
+parse_error(struct parse *ps, int line, const char *fmt, ...)
+{
+	char	msg[PATH_MAX + 128];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(parse_err, sizeof(parse_err), "%s:%d: %s", ps->file, line,
+	    msg);
+	*ps->errstr = parse_err;
+	return -1;
+}
+
+/* The scanner ----------------------------------------------------- */
+
+static int
+parse_wordchar(int c)
+{
+	return c > ' ' && c != 0x7f && c != '"' && c != '{' && c != '}' &&
+	    c != '#';
+}
+
+static int
+parse_scan_string(struct parse *ps)
+{
+	size_t	n = 0;
+	int	c;
+
+	ps->p++;			/* the opening quote */
+	for (;;) {
+		if (ps->p == ps->end || *ps->p == '\n')
+			return parse_error(ps, ps->tokline,
+			    "unterminated string");
+		c = (unsigned char)*ps->p++;
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			if (ps->p == ps->end || (*ps->p != '"' &&
+			    *ps->p != '\\'))
+				return parse_error(ps, ps->line,
+				    "bad escape in string (only \\\" and "
+				    "\\\\)");
+			c = (unsigned char)*ps->p++;
+		} else if (c < ' ' || c == 0x7f)
+			return parse_error(ps, ps->line,
+			    "control character in string");
+		if (n == CONF_TOKEN_MAX)
+			return parse_error(ps, ps->tokline,
+			    "string too long (%d bytes at most)",
+			    CONF_TOKEN_MAX);
+		ps->text[n++] = (char)c;
+	}
+	ps->text[n] = '\0';
+	ps->tok = TOK_STRING;
+	return 0;
+}
+
+/* Move to the next token. */
+static int
+parse_next(struct parse *ps)
+{
+	size_t	n;
+	int	c;
+
+	for (;;) {
+		if (ps->p == ps->end) {
+			ps->tok = TOK_EOF;
+			ps->tokline = ps->line;
+			strlcpy(ps->text, "end of file", sizeof(ps->text));
+			return 0;
+		}
+		c = (unsigned char)*ps->p;
+		if (c == '#') {
+			while (ps->p < ps->end && *ps->p != '\n')
+				ps->p++;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r') {
+			ps->p++;
+			continue;
+		}
+		break;
+	}
+	ps->tokline = ps->line;
+	if (c == '\n') {
+		ps->line++;
+		ps->p++;
+		ps->tok = TOK_NL;
+		strlcpy(ps->text, "end of line", sizeof(ps->text));
+		return 0;
+	}
+	if (c == '{' || c == '}') {
+		ps->p++;
+		ps->tok = c == '{' ? TOK_LBRACE : TOK_RBRACE;
+		ps->text[0] = (char)c;
+		ps->text[1] = '\0';
+		return 0;
+	}
+	if (c == '"')
+		return parse_scan_string(ps);
+	if (!parse_wordchar(c))
+		return parse_error(ps, ps->line, "unexpected character 0x%02x",
+		    c);
+	for (n = 0; ps->p < ps->end && parse_wordchar((unsigned char)*ps->p);
+	    n++) {
+		if (n == CONF_TOKEN_MAX)
+			return parse_error(ps, ps->line, "word too long");
+		ps->text[n] = *ps->p++;
+	}
+	ps->text[n] = '\0';
+	ps->tok = TOK_WORD;
+	return 0;
+}
+
+/* Helpers for directives ----------------------------------------- */
+
+static int
+parse_is(struct parse *ps, const char *word)
+{
+	return ps->tok == TOK_WORD && strcmp(ps->text, word) == 0;
+}
+
+static int
+parse_unexpected(struct parse *ps, const char *want)
+{
+	if (ps->tok == TOK_STRING)
+		return parse_error(ps, ps->tokline, "expected %s, got \"%s\"",
+		    want, ps->text);
+	return parse_error(ps, ps->tokline, "expected %s, got %s", want,
+	    ps->text);
+}
+
+/* A single-valued directive may appear once per scope. */
+static int
+parse_once(struct parse *ps, const char *what)
+{
+	int	i;
+
+	for (i = 0; i < ps->nseen; i++)
+		if (strcmp(ps->seen[i], what) == 0)
+			return parse_error(ps, ps->tokline, "%s given twice",
+			    what);
+	if (ps->nseen < PARSE_SEEN_MAX)
+		ps->seen[ps->nseen++] = what;
+	return 0;
+}
+
+/* The next token is a quoted string that must fit into buf. */
+static int
+parse_string(struct parse *ps, const char *what, char *buf, size_t size)
+{
+	if (parse_next(ps) == -1)
+		return -1;
+	if (ps->tok != TOK_STRING)
+		return parse_unexpected(ps, "a quoted string");
+	if (ps->text[0] == '\0')
+		return parse_error(ps, ps->tokline, "%s: empty string", what);
+	if (strlcpy(buf, ps->text, size) >= size)
+		return parse_error(ps, ps->tokline, "%s: too long (%zu bytes "
+		    "at most)", what, size - 1);
+	return 0;
+}
+
+/*
+ * The next token is a number from min to max.  With scale, a K or M
+ * suffix multiplies by 1024 or 1024 * 1024.
+ */
+static int
+parse_number(struct parse *ps, const char *what, long long min,
+    long long max, int scale, long long *out)
+{
+	char		 digits[32];
+	const char	*e;
+	long long	 mult = 1, n;
+	size_t		 len;
+
+	if (parse_next(ps) == -1)
+		return -1;
+	if (ps->tok != TOK_WORD)
+		return parse_unexpected(ps, "a number");
+	len = strlen(ps->text);
+	if (scale && len > 1 && (ps->text[len - 1] == 'K' ||
+	    ps->text[len - 1] == 'M')) {
+		mult = ps->text[len - 1] == 'K' ? 1024 : 1024 * 1024;
+		len--;
+	}
+	if (len == 0 || len >= sizeof(digits) ||
+	    strspn(ps->text, "0123456789") != len)
+		return parse_error(ps, ps->tokline, "%s: \"%s\" is not a "
+		    "number", what, ps->text);
+	memcpy(digits, ps->text, len);
+	digits[len] = '\0';
+	n = strtonum(digits, 0, max / mult, &e);
+	if (e != NULL || n * mult < min)
+		return parse_error(ps, ps->tokline, "%s: %s is out of range "
+		    "(%lld to %lld)", what, ps->text, min, max);
+	*out = n * mult;
+	return 0;
+}
+
+/* Top-level directives ------------------------------------------- */
+
+static int
+parse_prefork(struct parse *ps)
+{
+	long long	n;
+
+	if (parse_once(ps, "prefork") == -1 ||
+	    parse_number(ps, "prefork", 1, WORKERS_MAX, 0, &n) == -1)
+		return -1;
+	ps->conf->prefork = (int)n;
+	return 0;
+}
+
+static int
+parse_user(struct parse *ps)
+{
+	char		 name[sizeof(ps->conf->user)];
+	const char	*err;
+
+	if (parse_once(ps, "user") == -1 ||
+	    parse_string(ps, "user", name, sizeof(name)) == -1)
+		return -1;
+	if (config_set_user(ps->conf, name, &err) == -1)
+		return parse_error(ps, ps->tokline, "%s", err);
+	return 0;
+}
+
+static int
+parse_chroot(struct parse *ps)
+{
+	struct config	*conf = ps->conf;
+
+	if (parse_once(ps, "chroot") == -1 ||
+	    parse_string(ps, "chroot", conf->chroot,
+	    sizeof(conf->chroot)) == -1)
+		return -1;
+	if (conf->chroot[0] != '/')
+		return parse_error(ps, ps->tokline, "chroot: \"%s\" is not "
+		    "an absolute path", conf->chroot);
+	conf->chroot_default = 0;
+	return 0;
+}
+
+static int
+parse_log(struct parse *ps)
+{
+	struct config	*conf = ps->conf;
+
+	if (parse_once(ps, "log") == -1 || parse_next(ps) == -1)
+		return -1;
+	if (parse_is(ps, "syslog"))
+		conf->log_to = LOG_TO_SYSLOG;
+	else if (parse_is(ps, "stderr"))
+		conf->log_to = LOG_TO_STDERR;
+	else if (ps->tok == TOK_STRING && ps->text[0] != '\0') {
+		if (strlcpy(conf->log_file, ps->text,
+		    sizeof(conf->log_file)) >= sizeof(conf->log_file))
+			return parse_error(ps, ps->tokline, "log: path too "
+			    "long");
+		conf->log_to = LOG_TO_FILE;
+	} else
+		return parse_unexpected(ps, "syslog, stderr or a quoted "
+		    "file name");
+	return 0;
+}
+
+static int
+parse_access_log(struct parse *ps)
+{
+	struct config	*conf = ps->conf;
+
+	if (parse_once(ps, "access-log") == -1 || parse_next(ps) == -1)
+		return -1;
+	if (parse_is(ps, "off"))
+		conf->access_to = ACCESS_OFF;
+	else if (ps->tok == TOK_STRING && ps->text[0] != '\0') {
+		if (strlcpy(conf->access_file, ps->text,
+		    sizeof(conf->access_file)) >= sizeof(conf->access_file))
+			return parse_error(ps, ps->tokline, "access-log: path "
+			    "too long");
+		conf->access_to = ACCESS_FILE;
+	} else
+		return parse_unexpected(ps, "off or a quoted file name");
+	return 0;
+}
+
+static int
+parse_timeout(struct parse *ps)
+{
+	static const struct {
+		const char	*name;
+		const char	*what;
+		size_t		 off;
+	} kinds[] = {
+		{ "handshake", "timeout handshake",
+		    offsetof(struct config, timeout_handshake) },
+		{ "request", "timeout request",
+		    offsetof(struct config, timeout_request) },
+		{ "response", "timeout response",
+		    offsetof(struct config, timeout_response) },
+	};
+	long long	n;
+	size_t		i;
+
+	if (parse_next(ps) == -1)
+		return -1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (parse_is(ps, kinds[i].name))
+			break;
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
+		return parse_unexpected(ps, "handshake, request or response");
+	if (parse_once(ps, kinds[i].what) == -1 ||
+	    parse_number(ps, kinds[i].what, 1, TIMEOUT_MAX, 0, &n) == -1)
+		return -1;
+	*(int *)(void *)((char *)ps->conf + kinds[i].off) = (int)n;
+	return 0;
+}
+
+static int
+parse_max_connections(struct parse *ps)
+{
+	long long	n;
+
+	if (parse_once(ps, "max-connections") == -1 ||
+	    parse_number(ps, "max-connections", 1, CONNECTIONS_MAX, 0,
+	    &n) == -1)
+		return -1;
+	ps->conf->max_connections = (int)n;
+	return 0;
+}
+
+static int
+parse_inline_max(struct parse *ps)
+{
+	long long	n;
+
+	if (parse_once(ps, "inline-max") == -1 ||
+	    parse_number(ps, "inline-max", 0, SNAPSHOT_GMI_MAX, 1, &n) == -1)
+		return -1;
+	ps->conf->inline_max = (size_t)n;
+	return 0;
+}
+
+static int	parse_server(struct parse *);
+
+static const struct parse_directive parse_top[] = {
+	{ "access-log",		parse_access_log },
+	{ "chroot",		parse_chroot },
+	{ "inline-max",		parse_inline_max },
+	{ "log",		parse_log },
+	{ "max-connections",	parse_max_connections },
+	{ "prefork",		parse_prefork },
+	{ "server",		parse_server },
+	{ "timeout",		parse_timeout },
+	{ "user",		parse_user },
+	{ NULL,			NULL }
+};
+
+/* Server blocks -------------------------------------------------- */
+
+static int
+parse_root(struct parse *ps)
+{
+	if (parse_once(ps, "root") == -1)
+		return -1;
+	return parse_string(ps, "root", ps->srv->root, sizeof(ps->srv->root));
+}
+
+static int
+parse_cert(struct parse *ps)
+{
+	if (parse_once(ps, "cert") == -1)
+		return -1;
+	return parse_string(ps, "cert", ps->srv->cert, sizeof(ps->srv->cert));
+}
+
+static int
+parse_key(struct parse *ps)
+{
+	if (parse_once(ps, "key") == -1)
+		return -1;
+	return parse_string(ps, "key", ps->srv->key, sizeof(ps->srv->key));
+}
+
+/* BCP 47 tags, several separated by commas: "en", "en-GB,fr". */
+static int
+parse_lang(struct parse *ps)
+{
+	char	*p;
+
+	if (parse_once(ps, "lang") == -1 ||
+	    parse_string(ps, "lang", ps->srv->lang,
+	    sizeof(ps->srv->lang)) == -1)
+		return -1;
+	for (p = ps->srv->lang; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != ',')
+			return parse_error(ps, ps->tokline, "lang: \"%s\" is "
+			    "not a language tag", ps->srv->lang);
+	return 0;
+}
+
+/*
+ * Flags after "listen ... port N".  Issue 6 adds proxy-protocol and
+ * tls here: one row each, with the protocols they apply to.
+ */
+static const struct {
+	const char	*name;
+	int		 flag;
+	int		 gemini;	/* allowed on a Gemini listener */
+	int		 gopher;
+} parse_listen_flags[] = {
+	{ NULL, 0, 0, 0 }
+};
+
+static int
+parse_listen_flag(struct parse *ps, enum proto proto, int *flags)
+{
+	size_t	i;
+
+	for (i = 0; parse_listen_flags[i].name != NULL; i++) {
+		if (!parse_is(ps, parse_listen_flags[i].name))
+			continue;
+		if (!(proto == PROTO_GEMINI ? parse_listen_flags[i].gemini :
+		    parse_listen_flags[i].gopher))
+			return parse_error(ps, ps->tokline, "%s is not "
+			    "allowed on a %s listener", ps->text,
+			    proto == PROTO_GEMINI ? "gemini" : "gopher");
+		*flags |= parse_listen_flags[i].flag;
+		return 0;
+	}
+	return parse_unexpected(ps, "port or end of line");
+}
+
+/* listen gemini|gopher [on ADDR|*] [port N] [flag ...] */
+static int
+parse_listen(struct parse *ps)
+{
+	char		 addr[256], *a = NULL;
+	const char	*err;
+	enum proto	 proto;
+	long long	 port;
+	int		 line = ps->tokline, flags = 0;
+	size_t		 len;
+
+	if (parse_next(ps) == -1)
+		return -1;
+	if (parse_is(ps, "gemini"))
+		proto = PROTO_GEMINI;
+	else if (parse_is(ps, "gopher"))
+		proto = PROTO_GOPHER;
+	else
+		return parse_unexpected(ps, "gemini or gopher");
+	port = proto == PROTO_GEMINI ? 1965 : 70;
+	if (parse_next(ps) == -1)
+		return -1;
+	if (parse_is(ps, "on")) {
+		if (parse_next(ps) == -1)
+			return -1;
+		if (ps->tok != TOK_WORD && ps->tok != TOK_STRING)
+			return parse_unexpected(ps, "an address or *");
+		if (strlcpy(addr, ps->text, sizeof(addr)) >= sizeof(addr))
+			return parse_error(ps, ps->tokline, "address too "
+			    "long");
+		/* Brackets are allowed around IPv6 addresses. */
+		len = strlen(addr);
+		if (addr[0] == '[' && len >= 2 && addr[len - 1] == ']') {
+			addr[len - 1] = '\0';
+			a = addr + 1;
+		} else if (strcmp(addr, "*") != 0)
+			a = addr;
+		if (a != NULL && *a == '\0')
+			return parse_error(ps, ps->tokline, "empty address");
+		if (parse_next(ps) == -1)
+			return -1;
+	}
+	if (parse_is(ps, "port")) {
+		if (parse_number(ps, "port", 1, 65535, 0, &port) == -1 ||
+		    parse_next(ps) == -1)
+			return -1;
+	}
+	while (ps->tok == TOK_WORD) {
+		if (parse_listen_flag(ps, proto, &flags) == -1 ||
+		    parse_next(ps) == -1)
+			return -1;
+	}
+	if (config_add_listener(ps->conf, proto, a, (int)port, ps->srv,
+	    flags, &err) == -1)
+		return parse_error(ps, line, "listen: %s", err);
+	if (proto == PROTO_GEMINI)
+		ps->gemini = 1;
+	return 1;	/* the token after it is already read */
+}
+
+static const struct parse_directive parse_in_server[] = {
+	{ "cert",	parse_cert },
+	{ "key",	parse_key },
+	{ "lang",	parse_lang },
+	{ "listen",	parse_listen },
+	{ "root",	parse_root },
+	{ NULL,		NULL }
+};
+
+/* Run one directive from table; then the statement must end. */
+static int
+parse_known(const struct parse_directive *table, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; table[i].name != NULL; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+parse_statement(struct parse *ps, const struct parse_directive *table)
+{
+	size_t	i;
+	int	rc;
+
+	if (ps->tok != TOK_WORD)
+		return parse_unexpected(ps, "a directive");
+	for (i = 0; table[i].name != NULL; i++)
+		if (strcmp(table[i].name, ps->text) == 0)
+			break;
+	if (table[i].name == NULL) {
+		if (table == parse_top && parse_known(parse_in_server,
+		    ps->text))
+			return parse_error(ps, ps->tokline, "%s belongs in a "
+			    "server block", ps->text);
+		if (table != parse_top && parse_known(parse_top, ps->text))
+			return parse_error(ps, ps->tokline, "%s is not "
+			    "allowed in a server block", ps->text);
+		return parse_error(ps, ps->tokline, "unknown directive %s",
+		    ps->text);
+	}
+	if ((rc = table[i].fn(ps)) == -1)
+		return -1;
+	if (rc == 0 && parse_next(ps) == -1)
+		return -1;
+	if (ps->tok == TOK_NL || ps->tok == TOK_EOF ||
+	    (ps->tok == TOK_RBRACE && ps->srv != NULL))
+		return 0;
+	return parse_unexpected(ps, "end of line");
+}
+
+/* What a server block must have once it is closed. */
+static int
+parse_server_done(struct parse *ps)
+{
+	struct server	*s = ps->srv;
+
+	if (s->root[0] == '\0')
+		return parse_error(ps, ps->srvline, "server \"%s\": no root",
+		    s->name);
+	if (ps->gemini && s->cert[0] == '\0')
+		return parse_error(ps, ps->srvline, "server \"%s\": gemini "
+		    "needs a cert", s->name);
+	if (ps->gemini && s->key[0] == '\0')
+		return parse_error(ps, ps->srvline, "server \"%s\": gemini "
+		    "needs a key", s->name);
+	return 0;
+}
+
+/* server "name" { directive ... } */
+static int
+parse_server(struct parse *ps)
+{
+	const char	*saved[PARSE_SEEN_MAX];
+	int		 nsaved = ps->nseen, listens = 0;
+
+	ps->srvline = ps->tokline;
+	if (parse_next(ps) == -1)
+		return -1;
+	if (ps->tok != TOK_STRING)
+		return parse_unexpected(ps, "a quoted server name");
+	if (!config_valid_name(ps->text))
+		return parse_error(ps, ps->tokline, "server \"%s\": not a "
+		    "host name", ps->text);
+	if (config_find_server(ps->conf, ps->text) != NULL)
+		return parse_error(ps, ps->tokline, "server \"%s\" defined "
+		    "twice", ps->text);
+	if ((ps->srv = config_add_server(ps->conf, ps->text)) == NULL)
+		return parse_error(ps, ps->tokline, "out of memory");
+	if (parse_next(ps) == -1)
+		return -1;
+	if (ps->tok != TOK_LBRACE)
+		return parse_unexpected(ps, "{");
+	memcpy(saved, ps->seen, sizeof(saved));
+	ps->nseen = 0;
+	ps->gemini = 0;
+	for (;;) {
+		if (parse_next(ps) == -1)
+			return -1;
+		if (ps->tok == TOK_NL)
+			continue;
+		if (ps->tok == TOK_RBRACE)
+			break;
+		if (ps->tok == TOK_EOF)
+			return parse_error(ps, ps->tokline, "missing } at the "
+			    "end of server \"%s\"", ps->srv->name);
+		if (parse_is(ps, "listen"))
+			listens++;
+		if (parse_statement(ps, parse_in_server) == -1)
+			return -1;
+		if (ps->tok == TOK_RBRACE)
+			break;
+	}
+	if (listens == 0)
+		return parse_error(ps, ps->srvline, "server \"%s\": no listen",
+		    ps->srv->name);
+	if (parse_server_done(ps) == -1)
+		return -1;
+	ps->srv = NULL;
+	memcpy(ps->seen, saved, sizeof(saved));
+	ps->nseen = nsaved;
+	return 0;
+}
+
+/* The whole file ------------------------------------------------- */
+
+int
+parse_buffer(struct config *conf, const char *name, const char *data,
+    size_t len, const char **errstr)
+{
+	struct parse	 ps;
+	const char	*nul, *q;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.file = name;
+	ps.p = data;
+	ps.end = data + len;
+	ps.line = 1;
+	ps.conf = conf;
+	ps.errstr = errstr;
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		for (q = data; q < nul; q++)
+			if (*q == '\n')
+				ps.line++;
+		return parse_error(&ps, ps.line, "NUL byte in file");
+	}
+	for (;;) {
+		if (parse_next(&ps) == -1)
+			return -1;
+		if (ps.tok == TOK_EOF)
+			break;
+		if (ps.tok == TOK_NL)
+			continue;
+		if (ps.tok == TOK_RBRACE)
+			return parse_error(&ps, ps.tokline, "} without a "
+			    "server block");
+		if (parse_statement(&ps, parse_top) == -1)
+			return -1;
+		if (ps.tok == TOK_EOF)
+			break;
+	}
+	if (TAILQ_EMPTY(&conf->servers))
+		return parse_error(&ps, ps.line, "no server block");
+	if (strlcpy(conf->file, name, sizeof(conf->file)) >=
+	    sizeof(conf->file))
+		return parse_error(&ps, ps.line, "file name too long");
+	return 0;
+}
+
+/* Read path (a regular file, at most CONF_SIZE_MAX bytes) and parse it. */
+int
+parse_file(struct config *conf, const char *path, const char **errstr)
+{
+	struct stat	 st;
+	char		*data = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		goto syserr;
+	if (fstat(fd, &st) == -1)
+		goto syserr;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(parse_err, sizeof(parse_err), "%s: not a regular "
+		    "file", path);
+		*errstr = parse_err;
+		goto done;
+	}
+	if (st.st_size > CONF_SIZE_MAX) {
+		snprintf(parse_err, sizeof(parse_err), "%s: larger than %d "
+		    "bytes", path, CONF_SIZE_MAX);
+		*errstr = parse_err;
+		goto done;
+	}
+	if ((data = malloc((size_t)st.st_size + 1)) == NULL)
+		goto syserr;
+	while (len < (size_t)st.st_size) {
+		n = read(fd, data + len, (size_t)st.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto syserr;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	data[len] = '\0';
+	rc = parse_buffer(conf, path, data, len, errstr);
+	goto done;
+syserr:
+	snprintf(parse_err, sizeof(parse_err), "%s: %s", path,
+	    strerror(errno));
+	*errstr = parse_err;
+done:
+	if (fd != -1)
+		close(fd);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,515 @@
+/*
+ * test_parse.c: table-driven checks of parse.c.  Good configurations
+ * must produce the right struct config (defaults, every directive,
+ * listeners, servers sharing a Gemini address); bad ones must fail with
+ * exactly the "file:line: message" an operator would read.  config.c
+ * is linked too; what it would pull in from the serving side (TLS
+ * contexts, snapshots) is stubbed here, since a parsed config has none.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+#include "unit.h"
+
+void
+tlsio_free_listener(struct listener *l)
+{
+	(void)l;
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+	(void)s;
+}
+
+#define SRV(name, body)							\
+	"server \"" name "\" {\n"					\
+	"\troot \"/srv/" name "\"\n"					\
+	"\tcert \"/etc/" name ".crt\"\n"				\
+	"\tkey \"/etc/" name ".key\"\n"					\
+	body								\
+	"}\n"
+
+#define MINIMAL	SRV("example.org", "\tlisten gemini on 127.0.0.1 port 1965\n")
+
+struct bad_test {
+	const char	*name;
+	const char	*text;
+	const char	*err;
+};
+
+static const struct bad_test bad_tests[] = {
+	{ "unknown directive", "foo 1\n" MINIMAL,
+	    "t.conf:1: unknown directive foo" },
+	{ "unknown directive in server",
+	    "server \"a\" {\n\troot \"/r\"\n\tbogus\n}\n",
+	    "t.conf:3: unknown directive bogus" },
+	{ "server directive at top level", "root \"/r\"\n",
+	    "t.conf:1: root belongs in a server block" },
+	{ "top-level directive in a server",
+	    "server \"a\" {\n\tprefork 2\n}\n",
+	    "t.conf:2: prefork is not allowed in a server block" },
+	{ "nested server", "server \"a\" {\n\tserver \"b\" {\n}\n}\n",
+	    "t.conf:2: server is not allowed in a server block" },
+	{ "prefork zero", "prefork 0\n" MINIMAL,
+	    "t.conf:1: prefork: 0 is out of range (1 to 64)" },
+	{ "prefork too big", "\n\nprefork 65\n" MINIMAL,
+	    "t.conf:3: prefork: 65 is out of range (1 to 64)" },
+	{ "prefork not a number", "prefork two\n" MINIMAL,
+	    "t.conf:1: prefork: \"two\" is not a number" },
+	{ "prefork negative", "prefork -1\n" MINIMAL,
+	    "t.conf:1: prefork: \"-1\" is not a number" },
+	{ "prefork quoted", "prefork \"2\"\n" MINIMAL,
+	    "t.conf:1: expected a number, got \"2\"" },
+	{ "prefork missing value", "prefork\n" MINIMAL,
+	    "t.conf:1: expected a number, got end of line" },
+	{ "prefork twice", "prefork 2\nprefork 3\n" MINIMAL,
+	    "t.conf:2: prefork given twice" },
+	{ "trailing word", "prefork 2 3\n" MINIMAL,
+	    "t.conf:1: expected end of line, got 3" },
+	{ "timeout kind", "timeout idle 5\n" MINIMAL,
+	    "t.conf:1: expected handshake, request or response, got idle" },
+	{ "timeout range", "timeout request 3601\n" MINIMAL,
+	    "t.conf:1: timeout request: 3601 is out of range (1 to 3600)" },
+	{ "timeout twice", "timeout request 5\ntimeout request 6\n" MINIMAL,
+	    "t.conf:2: timeout request given twice" },
+	{ "max-connections range", "max-connections 0\n" MINIMAL,
+	    "t.conf:1: max-connections: 0 is out of range (1 to 1000000)" },
+	{ "max-connections huge", "max-connections 99999999999999999999\n"
+	    MINIMAL, "t.conf:1: max-connections: 99999999999999999999 is "
+	    "out of range (1 to 1000000)" },
+	{ "inline-max range", "inline-max 17M\n" MINIMAL,
+	    "t.conf:1: inline-max: 17M is out of range (0 to 16777216)" },
+	{ "inline-max suffix", "inline-max 1G\n" MINIMAL,
+	    "t.conf:1: inline-max: \"1G\" is not a number" },
+	{ "user unknown", "user \"no-such-user-here\"\n" MINIMAL,
+	    "t.conf:1: unknown user no-such-user-here" },
+	{ "user bare word", "user nobody\n" MINIMAL,
+	    "t.conf:1: expected a quoted string, got nobody" },
+	{ "chroot relative", "chroot \"var/empty\"\n" MINIMAL,
+	    "t.conf:1: chroot: \"var/empty\" is not an absolute path" },
+	{ "chroot empty", "chroot \"\"\n" MINIMAL,
+	    "t.conf:1: chroot: empty string" },
+	{ "log keyword", "log file\n" MINIMAL,
+	    "t.conf:1: expected syslog, stderr or a quoted file name, "
+	    "got file" },
+	{ "access-log keyword", "access-log on\n" MINIMAL,
+	    "t.conf:1: expected off or a quoted file name, got on" },
+	{ "unterminated string", "user \"nobody\n" MINIMAL,
+	    "t.conf:1: unterminated string" },
+	{ "bad escape", "chroot \"/a\\tb\"\n" MINIMAL,
+	    "t.conf:1: bad escape in string (only \\\" and \\\\)" },
+	{ "control character in string", "chroot \"/a\tb\"\n" MINIMAL,
+	    "t.conf:1: control character in string" },
+	{ "control character outside a string", "\x01prefork 2\n" MINIMAL,
+	    "t.conf:1: unexpected character 0x01" },
+	{ "stray brace", "}\n", "t.conf:1: } without a server block" },
+	{ "stray open brace", "{\n", "t.conf:1: expected a directive, got {" },
+	{ "no server", "prefork 2\n", "t.conf:2: no server block" },
+	{ "empty file", "", "t.conf:1: no server block" },
+	{ "server name bare", "server example.org {\n}\n",
+	    "t.conf:1: expected a quoted server name, got example.org" },
+	{ "server name with slash", "server \"a/b\" {\n}\n",
+	    "t.conf:1: server \"a/b\": not a host name" },
+	{ "server without brace", "server \"a\"\n",
+	    "t.conf:1: expected {, got end of line" },
+	{ "server unterminated", "server \"a\" {\n\troot \"/r\"\n",
+	    "t.conf:3: missing } at the end of server \"a\"" },
+	{ "server without root",
+	    "server \"a\" {\n\tlisten gopher on 127.0.0.1 port 70\n}\n",
+	    "t.conf:1: server \"a\": no root" },
+	{ "server without listen",
+	    "\nserver \"a\" {\n\troot \"/r\"\n}\n",
+	    "t.conf:2: server \"a\": no listen" },
+	{ "gemini without cert",
+	    "server \"a\" {\n\troot \"/r\"\n"
+	    "\tlisten gemini on 127.0.0.1\n}\n",
+	    "t.conf:1: server \"a\": gemini needs a cert" },
+	{ "gemini without key",
+	    "server \"a\" {\n\troot \"/r\"\n\tcert \"/c\"\n"
+	    "\tlisten gemini on 127.0.0.1\n}\n",
+	    "t.conf:1: server \"a\": gemini needs a key" },
+	{ "root twice",
+	    "server \"a\" {\n\troot \"/r\"\n\troot \"/s\"\n}\n",
+	    "t.conf:3: root given twice" },
+	{ "server twice", MINIMAL "server \"EXAMPLE.org\" {\n}\n",
+	    "t.conf:7: server \"EXAMPLE.org\" defined twice" },
+	{ "lang bad", "server \"a\" {\n\tlang \"en;x\"\n}\n",
+	    "t.conf:2: lang: \"en;x\" is not a language tag" },
+	{ "listen protocol", "server \"a\" {\n\tlisten http on *\n}\n",
+	    "t.conf:2: expected gemini or gopher, got http" },
+	{ "listen port range",
+	    "server \"a\" {\n\tlisten gopher on * port 65536\n}\n",
+	    "t.conf:2: port: 65536 is out of range (1 to 65535)" },
+	{ "listen port zero",
+	    "server \"a\" {\n\tlisten gopher on * port 0\n}\n",
+	    "t.conf:2: port: 0 is out of range (1 to 65535)" },
+	{ "listen unknown flag",
+	    "server \"a\" {\n\tlisten gopher on * port 70 fast\n}\n",
+	    "t.conf:2: expected port or end of line, got fast" },
+	{ "listen bad address",
+	    "server \"a\" {\n\tlisten gopher on \"bad host\" port 70\n}\n",
+	    "t.conf:2: listen: bad host: Name or service not known" },
+	{ "listen empty brackets",
+	    "server \"a\" {\n\tlisten gopher on [] port 70\n}\n",
+	    "t.conf:2: empty address" },
+	{ "gopher address shared",
+	    SRV("a", "\tlisten gopher on 127.0.0.1 port 70\n")
+	    SRV("b", "\tlisten gopher on 127.0.0.1 port 70\n"),
+	    "t.conf:11: listen: gopher address 127.0.0.1:70 already "
+	    "belongs to server \"a\"" },
+	{ "gemini and gopher on one address",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 7000\n"
+	    "\tlisten gopher on 127.0.0.1 port 7000\n"),
+	    "t.conf:6: listen: 127.0.0.1:7000 is already a gemini address" },
+	{ "wildcard overlaps an address",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlisten gemini on 0.0.0.0 port 1965\n"),
+	    "t.conf:6: listen: 0.0.0.0:1965 overlaps 127.0.0.1:1965" },
+	{ "NUL byte", "prefork 2\n# a\0b\n", "t.conf:2: NUL byte in file" },
+	{ "statement after brace",
+	    SRV("a", "\tlisten gemini on 127.0.0.1\n") "prefork 2 }\n",
+	    "t.conf:7: expected end of line, got }" },
+};
+
+/* A good configuration and what must come out of it. */
+struct good_test {
+	const char	*name;
+	const char	*text;
+	int		(*check)(const struct config *, char *, size_t);
+};
+
+static int
+count_listeners(const struct config *conf, enum proto proto)
+{
+	struct listener	*l;
+	int		 n = 0;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->proto == proto)
+			n++;
+	return n;
+}
+
+static int
+check_defaults(const struct config *conf, char *why, size_t len)
+{
+	struct server	*s = TAILQ_FIRST(&conf->servers);
+	struct listener	*l = TAILQ_FIRST(&conf->listeners);
+
+	if (conf->timeout_handshake != TIMEOUT_HANDSHAKE ||
+	    conf->timeout_request != TIMEOUT_REQUEST ||
+	    conf->timeout_response != TIMEOUT_RESPONSE ||
+	    conf->max_connections != 0 ||
+	    conf->inline_max != SNAPSHOT_INLINE_MAX)
+		snprintf(why, len, "limits changed");
+	else if (strcmp(conf->chroot, CHROOT_DEFAULT) != 0 ||
+	    !conf->chroot_default || conf->user[0] != '\0')
+		snprintf(why, len, "chroot %s user %s", conf->chroot,
+		    conf->user);
+	else if (conf->log_to != LOG_TO_SYSLOG ||
+	    conf->access_to != ACCESS_DAEMON)
+		snprintf(why, len, "log %d access %d", conf->log_to,
+		    conf->access_to);
+	else if (strcmp(s->name, "example.org") != 0 ||
+	    strcmp(s->root, "/srv/example.org") != 0 ||
+	    strcmp(s->cert, "/etc/example.org.crt") != 0 ||
+	    strcmp(s->key, "/etc/example.org.key") != 0 || s->lang[0] != '\0')
+		snprintf(why, len, "server %s root %s", s->name, s->root);
+	else if (l == NULL || TAILQ_NEXT(l, entry) != NULL ||
+	    strcmp(l->name, "127.0.0.1:1965") != 0 || l->server != s ||
+	    l->nservers != 1 || l->fd != -1)
+		snprintf(why, len, "listener %s", l ? l->name : "none");
+	else if (strcmp(conf->file, "t.conf") != 0)
+		snprintf(why, len, "file %s", conf->file);
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_everything(const struct config *conf, char *why, size_t len)
+{
+	struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (conf->prefork != 3 || strcmp(conf->user, "nobody") != 0 ||
+	    strcmp(conf->chroot, "/var/chroot dir") != 0 ||
+	    conf->chroot_default)
+		snprintf(why, len, "prefork %d user %s chroot %s",
+		    conf->prefork, conf->user, conf->chroot);
+	else if (conf->log_to != LOG_TO_FILE ||
+	    strcmp(conf->log_file, "/var/log/capsuled.log") != 0 ||
+	    conf->access_to != ACCESS_FILE ||
+	    strcmp(conf->access_file, "/var/log/a \"b\"\\c") != 0)
+		snprintf(why, len, "log %s access %s", conf->log_file,
+		    conf->access_file);
+	else if (conf->timeout_handshake != 1 ||
+	    conf->timeout_request != 3600 || conf->timeout_response != 30)
+		snprintf(why, len, "timeouts %d %d %d",
+		    conf->timeout_handshake, conf->timeout_request,
+		    conf->timeout_response);
+	else if (conf->max_connections != 1000000 ||
+	    conf->inline_max != 64 * 1024)
+		snprintf(why, len, "max %d inline %zu",
+		    conf->max_connections, conf->inline_max);
+	else if (strcmp(s->lang, "en-GB,fr") != 0)
+		snprintf(why, len, "lang %s", s->lang);
+	else if (count_listeners(conf, PROTO_GEMINI) != 2 ||
+	    count_listeners(conf, PROTO_GOPHER) != 1)
+		snprintf(why, len, "listeners %d %d",
+		    count_listeners(conf, PROTO_GEMINI),
+		    count_listeners(conf, PROTO_GOPHER));
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_shared(const struct config *conf, char *why, size_t len)
+{
+	struct server	*a = TAILQ_FIRST(&conf->servers);
+	struct server	*b = TAILQ_NEXT(a, entry);
+	struct listener	*l;
+	int		 gemini = 0;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->proto == PROTO_GOPHER) {
+			if (l->nservers != 1 || l->server != (l->port == 70 ?
+			    a : b)) {
+				snprintf(why, len, "gopher %s", l->name);
+				return 0;
+			}
+			continue;
+		}
+		gemini++;
+		if (l->server != a || l->nservers != 2 ||
+		    l->servers[0] != a || l->servers[1] != b) {
+			snprintf(why, len, "gemini %s has %zu servers",
+			    l->name, l->nservers);
+			return 0;
+		}
+		if (config_listener_server(l, "B.example") != b ||
+		    config_listener_server(l, "a.example") != a ||
+		    config_listener_server(l, NULL) != a ||
+		    config_listener_server(l, "other") != a) {
+			snprintf(why, len, "SNI choice on %s", l->name);
+			return 0;
+		}
+	}
+	if (gemini != 1) {
+		snprintf(why, len, "%d gemini listeners", gemini);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_wildcard(const struct config *conf, char *why, size_t len)
+{
+	struct listener	*l;
+	int		 v4 = 0, v6 = 0;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->ss.ss_family == AF_INET &&
+		    strcmp(l->name, "0.0.0.0:70") == 0)
+			v4++;
+		if (l->ss.ss_family == AF_INET6 &&
+		    strcmp(l->name, "[::]:70") == 0)
+			v6++;
+	}
+	if (v4 != 1 || v6 != 1) {
+		snprintf(why, len, "v4 %d v6 %d", v4, v6);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_ipv6(const struct config *conf, char *why, size_t len)
+{
+	struct listener	*l = TAILQ_FIRST(&conf->listeners);
+
+	if (strcmp(l->name, "[::1]:1965") != 0 ||
+	    strcmp(TAILQ_NEXT(l, entry)->name, "[::1]:7070") != 0) {
+		snprintf(why, len, "%s", l->name);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_access_off(const struct config *conf, char *why, size_t len)
+{
+	if (conf->access_to != ACCESS_OFF || conf->log_to != LOG_TO_STDERR) {
+		snprintf(why, len, "access %d log %d", conf->access_to,
+		    conf->log_to);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_gopher_only(const struct config *conf, char *why, size_t len)
+{
+	struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (s->cert[0] != '\0' || count_listeners(conf, PROTO_GOPHER) != 1 ||
+	    count_listeners(conf, PROTO_GEMINI) != 0 ||
+	    TAILQ_FIRST(&conf->listeners)->port != 70) {
+		snprintf(why, len, "cert %s", s->cert);
+		return 0;
+	}
+	return 1;
+}
+
+static const struct good_test good_tests[] = {
+	{ "minimal: defaults", MINIMAL, check_defaults },
+	{ "comments, blank lines, CRLF",
+	    "# capsuled.conf\r\n\r\n   # indented comment\n"
+	    "server \"example.org\" {  # trailing comment\r\n"
+	    "\troot \"/srv/example.org\"\n\n"
+	    "\tcert \"/etc/example.org.crt\"\t# x\n"
+	    "\tkey \"/etc/example.org.key\"\n"
+	    "\tlisten gemini on \"127.0.0.1\" port 1965 }\n"
+	    "# no newline at the end", check_defaults },
+	{ "every directive",
+	    "prefork 3\nuser \"nobody\"\nchroot \"/var/chroot dir\"\n"
+	    "log \"/var/log/capsuled.log\"\n"
+	    "access-log \"/var/log/a \\\"b\\\"\\\\c\"\n"
+	    "timeout handshake 1\ntimeout request 3600\n"
+	    "timeout response 30\nmax-connections 1000000\n"
+	    "inline-max 64K\n"
+	    SRV("example.org", "\tlang \"en-GB,fr\"\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlisten gemini on ::1 port 1965\n"
+	    "\tlisten gopher on 127.0.0.1 port 70\n"), check_everything },
+	{ "two servers share a gemini address",
+	    SRV("a.example", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlisten gopher on 127.0.0.1 port 70\n")
+	    SRV("b.example", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlisten gopher on 127.0.0.1 port 71\n"), check_shared },
+	{ "* is every address, v4 and v6",
+	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on * port 70\n}\n",
+	    check_wildcard },
+	{ "no address is every address",
+	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher port 70\n}\n",
+	    check_wildcard },
+	{ "IPv6 with and without brackets",
+	    SRV("a", "\tlisten gemini on [::1] port 1965\n"
+	    "\tlisten gopher on ::1 port 7070\n"), check_ipv6 },
+	{ "access-log off, log stderr",
+	    "access-log off\nlog stderr\n" MINIMAL, check_access_off },
+	{ "gopher only needs no cert; default port 70",
+	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on 127.0.0.1\n}\n",
+	    check_gopher_only },
+};
+
+static void
+run_bad(const struct bad_test *t)
+{
+	struct config	*conf = config_new();
+	const char	*err = NULL;
+	int		 rc;
+	size_t		 len = strlen(t->text);
+
+	/* The NUL test needs its bytes after the NUL too. */
+	if (strcmp(t->name, "NUL byte") == 0)
+		len = sizeof("prefork 2\n# a\0b\n") - 1;
+	char		 name[128];
+
+	rc = parse_buffer(conf, "t.conf", t->text, len, &err);
+	if (rc != -1 || err == NULL)
+		err = "success";
+	snprintf(name, sizeof(name), "bad: %s", t->name);
+	UNIT_STR_EQ(name, err, strlen(err), t->err);
+	config_free(conf);
+}
+
+static void
+run_good(const struct good_test *t)
+{
+	struct config	*conf = config_new();
+	const char	*err = NULL;
+	char		 why[256] = "";
+	int		 ok;
+
+	ok = parse_buffer(conf, "t.conf", t->text, strlen(t->text),
+	    &err) == 0;
+	if (!ok)
+		snprintf(why, sizeof(why), "%s", err);
+	else
+		ok = t->check(conf, why, sizeof(why));
+	UNIT_CHECK(ok, "good: %s", t->name);
+	if (!ok)
+		printf("#   %s\n", why);
+	config_free(conf);
+}
+
+/* parse_file: what reading the file itself can go wrong with. */
+static void
+test_files(void)
+{
+	char		 dir[] = "/tmp/test_parse.XXXXXX", path[64], want[128];
+	struct config	*conf;
+	const char	*err = NULL;
+	FILE		*fp;
+	int		 rc;
+
+	if (mkdtemp(dir) == NULL) {
+		UNIT_CHECK(0, "file: temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/missing.conf", dir);
+	conf = config_new();
+	rc = parse_file(conf, path, &err);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	UNIT_CHECK(rc == -1 && strcmp(err, want) == 0, "file: missing file "
+	    "is named with the reason");
+	config_free(conf);
+
+	conf = config_new();
+	rc = parse_file(conf, dir, &err);
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	UNIT_CHECK(rc == -1 && strcmp(err, want) == 0, "file: a directory "
+	    "is refused");
+	config_free(conf);
+
+	snprintf(path, sizeof(path), "%s/ok.conf", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("prefork 1\n" MINIMAL "bogus\n", fp);
+		fclose(fp);
+	}
+	conf = config_new();
+	rc = parse_file(conf, path, &err);
+	snprintf(want, sizeof(want), "%s:8: unknown directive bogus", path);
+	UNIT_CHECK(rc == -1 && strcmp(err, want) == 0, "file: errors carry "
+	    "the path and line");
+	if (rc != -1 || strcmp(err, want) != 0)
+		printf("#   got: %s\n", rc == -1 ? err : "success");
+	config_free(conf);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(bad_tests) / sizeof(bad_tests[0]); i++)
+		run_bad(&bad_tests[i]);
+	for (i = 0; i < sizeof(good_tests) / sizeof(good_tests[0]); i++)
+		run_good(&good_tests[i]);
+	test_files();
+	UNIT_DONE();
+}
