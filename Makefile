@@ -41,6 +41,10 @@ probe =		$(shell printf '\#include <string.h>\n\#include <stdlib.h>\nint main(vo
 		    $(CC) -D_GNU_SOURCE -x c -o /dev/null - >/dev/null 2>&1 && echo -D$(1))
 COMPAT_DEFS :=	$(call probe,HAVE_STRLCPY,char b[2];strlcpy(b,"a",2)) \
 		$(call probe,HAVE_STRTONUM,const char *e;strtonum("1",0,1,&e))
+# valgrind cannot run under a seccomp filter: with its header, workers
+# skip the filter when they find themselves under valgrind.
+COMPAT_DEFS +=	$(shell printf '\043include <valgrind/valgrind.h>\nint main(void){return RUNNING_ON_VALGRIND;}\n' | \
+		    $(CC) -x c -o /dev/null - >/dev/null 2>&1 && echo -DHAVE_VALGRIND_H)
 COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy.c) \
 		$(if $(findstring HAVE_STRTONUM,$(COMPAT_DEFS)),,src/compat/strtonum.c)
 

@@ -101,6 +101,7 @@ parent_spawn(struct config *old)
 		free(w);
 		return -1;
 	case 0:
+		free(w);
 		close(p[1]);
 		TAILQ_FOREACH(o, &parent_workers, entry)
 			close(o->pipefd);
@@ -173,7 +174,12 @@ parent_reap(time_t *respawn_at)
 			close(w->pipefd);
 			*respawn_at = time(NULL) + (time(NULL) - w->started <
 			    RESPAWN_MIN_INTERVAL ? RESPAWN_MIN_INTERVAL : 0);
-		}
+		} else if (WIFSIGNALED(status))
+			log_warnx("retired worker %d killed by signal %d",
+			    (int)pid, WTERMSIG(status));
+		else if (WEXITSTATUS(status) != 0)
+			log_warnx("retired worker %d exited with status %d",
+			    (int)pid, WEXITSTATUS(status));
 		TAILQ_REMOVE(&parent_workers, w, entry);
 		free(w);
 	}

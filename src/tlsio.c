@@ -20,6 +20,41 @@ tlsio_init(void)
 	return tls_init();
 }
 
+/*
+ * libtls reads a key only when a context is configured, and then does
+ * not say whose key failed: try each keypair on its own, so that the
+ * error (and capsuled -n) names the files.
+ */
+static int
+tlsio_check_keypair(const struct server *s, const uint8_t *cert,
+    size_t certlen, const uint8_t *key, size_t keylen, char *err,
+    size_t errsize)
+{
+	struct tls_config	*tc;
+	struct tls		*ctx = NULL;
+	int			 rc = -1;
+
+	if ((tc = tls_config_new()) == NULL || (ctx = tls_server()) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		goto done;
+	}
+	if (tls_config_set_keypair_mem(tc, cert, certlen, key, keylen) == -1) {
+		snprintf(err, errsize, "%s, %s: %s", s->cert, s->key,
+		    tls_config_error(tc));
+		goto done;
+	}
+	if (tls_configure(ctx, tc) == -1) {
+		snprintf(err, errsize, "certificate %s, key %s: %s", s->cert,
+		    s->key, tls_error(ctx));
+		goto done;
+	}
+	rc = 0;
+done:
+	tls_free(ctx);
+	tls_config_free(tc);
+	return rc;
+}
+
 static int
 tlsio_load_keypair(struct tls_config *tc, const struct server *s, int first,
     const char **errstr)
@@ -46,6 +81,9 @@ tlsio_load_keypair(struct tls_config *tc, const struct server *s, int first,
 		    tls_config_error(tc));
 		goto done;
 	}
+	if (tlsio_check_keypair(s, cert, certlen, key, keylen, err,
+	    sizeof(err)) == -1)
+		goto done;
 	rc = 0;
 done:
 	if (rc == -1)

@@ -22,6 +22,12 @@ CAPSULED = os.environ.get("CAPSULED", os.path.join(
 FAILED = 0
 _CERTS = {}
 _TMP = tempfile.mkdtemp(prefix="capsuled-it-")
+# As root, workers run as this user (chrooted and sandboxed), as they
+# would in production; CAPSULED_TEST_USER= (empty) keeps them root.
+TEST_USER = os.environ.get("CAPSULED_TEST_USER", "nobody") \
+    if os.geteuid() == 0 else ""
+# The workers' user must be able to reach streamed files.
+os.chmod(_TMP, 0o755)
 
 
 def check(cond, name, detail=None):
@@ -85,9 +91,10 @@ class Daemon:
     """A capsuled serving a temporary capsule on loopback ports."""
 
     def __init__(self, files=None, root=None, host="localhost", workers=2,
-                 ipv6=False, args=(), start=True):
+                 ipv6=False, args=(), start=True, conf=None):
         self.host = host
         self.dir = tempfile.mkdtemp(dir=_TMP)
+        os.chmod(self.dir, 0o755)
         self.root = root or os.path.join(self.dir, "capsule")
         if files is not None:
             os.makedirs(self.root, exist_ok=True)
@@ -104,10 +111,24 @@ class Daemon:
         if ipv6:
             self.argv += ["-p", "[::1]:%d" % self.gemini_port,
                           "-g", "[::1]:%d" % self.gopher_port]
+        if TEST_USER:
+            self.argv += ["-u", TEST_USER]
         self.argv += list(args) + [self.root]
+        if conf is not None:
+            # A configuration file instead of the flags: conf is a
+            # template over this daemon's attributes ({root},
+            # {gemini_port}, {gopher_port}, {crt}, {key}, {dir}, {user}).
+            self.conf = os.path.join(self.dir, "capsuled.conf")
+            self.write_conf(conf)
+            self.argv = [CAPSULED, "-d", "-v", "-f", self.conf] + list(args)
         self.proc = None
         if start:
             self.start()
+
+    def write_conf(self, template):
+        user = 'user "%s"\n' % TEST_USER if TEST_USER else ""
+        with open(self.conf, "w") as f:
+            f.write(template.format(user=user, **self.__dict__))
 
     def start(self):
         self.logf = open(self.log, "ab")
