@@ -93,8 +93,11 @@ log_apply(const struct config *conf)
 {
 	if (!log_detached || conf->debug)
 		return;
-	if (conf->log_to == LOG_TO_SYSLOG && log_dest != LOG_TO_SYSLOG)
+	/* Connect anew: syslogd may have been restarted since. */
+	if (conf->log_to == LOG_TO_SYSLOG) {
+		closelog();
 		openlog("capsuled", LOG_PID | LOG_NDELAY, log_facility);
+	}
 	log_dest = conf->log_to;
 }
 

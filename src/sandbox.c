@@ -55,7 +55,11 @@ sandbox_prepare(const struct config *conf, int check, const char **errstr)
 	struct stat	 st;
 	const char	*dir = conf->chroot;
 
-	if (geteuid() != 0 || dir[0] == '\0')
+	if (geteuid() != 0)
+		return 0;
+	if (conf->user[0] == '\0')
+		log_warnx("no user set: workers will run as root");
+	if (dir[0] == '\0')
 		return 0;
 	if (stat(dir, &st) == -1) {
 		if (errno != ENOENT || !conf->chroot_default)

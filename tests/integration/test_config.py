@@ -263,6 +263,28 @@ check(rc == 1 and ("%s:%d: expected end of line, got 3" %
       and "usage:" not in err, "startup: a bad file exits 1 naming "
       "file:line", (rc, err))
 
+# The shipped example, pointed at this test's files, checks clean.
+example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "..", "rc.d", "capsuled.conf.example")
+with open(example) as f:
+    text = f.read()
+for old, new in (('"_capsuled"', '"nobody"'),
+                 ("/var/log/capsuled/access.log", d.dir + "/access.log"),
+                 ("/var/capsuled/example.org", d.root),
+                 ("/etc/ssl/example.org.crt", d.crt),
+                 ("/etc/ssl/private/example.org.key", d.key),
+                 ("port 1965", "port %d" % d.gemini_port),
+                 ("port 70\n", "port %d\n" % d.gopher_port)):
+    check(old in text, "example: has %s" % old)
+    text = text.replace(old, new)
+os.makedirs(d.root, exist_ok=True)
+with open(d.conf, "w") as f:
+    f.write(text)
+rc, err = run([CAPSULED, "-n", "-f", d.conf])
+check(rc == 0 and "configuration OK" in err,
+      "example: rc.d/capsuled.conf.example is a valid configuration",
+      (rc, err))
+
 # -n with quick-mode flags still works, and checks the capsule.
 rc, err = run([CAPSULED, "-n", "-c", d.crt, "-k", d.key,
                os.path.join(d.dir, "nowhere")])

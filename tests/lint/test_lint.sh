@@ -30,7 +30,10 @@ fi
 
 if need mandoc mandoc; then
 	for m in src/*.[1-9]; do
-		out=$(mandoc -Tlint "$m" 2>&1)
+		# The pages refer to each other, which mandoc cannot find
+		# before they are installed.
+		out=$(mandoc -Tlint "$m" 2>&1 |
+		    grep -v 'referenced manual not found: Xr capsuled')
 		[ -z "$out" ]
 		report $? "mandoc -Tlint $m"
 		[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
