@@ -464,6 +464,31 @@ parse_lang(struct parse *ps)
 	return 0;
 }
 
+/* search off | "prompt text" */
+static int
+parse_search(struct parse *ps)
+{
+	struct server	*s = ps->srv;
+
+	if (parse_once(ps, "search") == -1 || parse_next(ps) == -1)
+		return -1;
+	if (parse_is(ps, "off")) {
+		s->search_enabled = 0;
+		return 0;
+	}
+	if (ps->tok != TOK_STRING || ps->text[0] == '\0')
+		return parse_unexpected(ps, "off or a quoted prompt");
+	if (strlcpy(s->search_prompt, ps->text, sizeof(s->search_prompt)) >=
+	    sizeof(s->search_prompt))
+		return parse_error(ps, ps->tokline, "search: prompt too long "
+		    "(%d bytes at most)", SEARCH_PROMPT_MAX);
+	if (!utf8_valid(s->search_prompt, strlen(s->search_prompt)))
+		return parse_error(ps, ps->tokline, "search: prompt is not "
+		    "UTF-8");
+	s->search_enabled = 1;
+	return 0;
+}
+
 /*
  * Flags after "listen ... port N".  Issue 6 adds proxy-protocol and
  * tls here: one row each, with the protocols they apply to.
@@ -562,6 +587,7 @@ static const struct parse_directive parse_in_server[] = {
 	{ "lang",	parse_lang },
 	{ "listen",	parse_listen },
 	{ "root",	parse_root },
+	{ "search",	parse_search },
 	{ NULL,		NULL }
 };
 

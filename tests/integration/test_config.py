@@ -160,6 +160,20 @@ try:
 finally:
     d.stop()
 
+# --- search off / search "prompt" ----------------------------------------
+d = Daemon({"index.gmi": "# Home\nteam decisions\n"},
+           conf=CONF.replace("\troot", '\tsearch "Find pages"\n\troot'))
+try:
+    r, _ = d.gemini(d.url("/search"))
+    check(r == b"10 Find pages\r\n", "search: the prompt comes from the "
+          "file", r)
+    d.write_conf(CONF.replace("\troot", "\tsearch off\n\troot"))
+    check(d.reload(), "search: reload with search off")
+    r, _ = d.gemini(d.url("/search?team"))
+    check(r == b"51 Not found\r\n", "search: search off turns it off", r)
+finally:
+    d.stop()
+
 # --- two servers on one Gemini address ------------------------------------
 two = """{user}prefork 1
 server "a.test" {{

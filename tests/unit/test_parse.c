@@ -40,6 +40,12 @@ snapshot_free(struct snapshot *s)
 	body								\
 	"}\n"
 
+#define LONG201	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+		"x"
+
 #define MINIMAL	SRV("example.org", "\tlisten gemini on 127.0.0.1 port 1965\n")
 
 struct bad_test {
@@ -176,6 +182,14 @@ static const struct bad_test bad_tests[] = {
 	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
 	    "\tlisten gemini on 0.0.0.0 port 1965\n"),
 	    "t.conf:6: listen: 0.0.0.0:1965 overlaps 127.0.0.1:1965" },
+	{ "search keyword", SRV("a", "\tsearch on\n"),
+	    "t.conf:5: expected off or a quoted prompt, got on" },
+	{ "search prompt too long", SRV("a", "\tsearch \"" LONG201 "\"\n"),
+	    "t.conf:5: search: prompt too long (200 bytes at most)" },
+	{ "search prompt not UTF-8", SRV("a", "\tsearch \"\xff\"\n"),
+	    "t.conf:5: search: prompt is not UTF-8" },
+	{ "search twice", SRV("a", "\tsearch off\n\tsearch off\n"),
+	    "t.conf:6: search given twice" },
 	{ "NUL byte", "prefork 2\n# a\0b\n", "t.conf:2: NUL byte in file" },
 	{ "statement after brace",
 	    SRV("a", "\tlisten gemini on 127.0.0.1\n") "prefork 2 }\n",
@@ -372,6 +386,25 @@ check_gopher_only(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+static int
+check_search(const struct config *conf, char *why, size_t len)
+{
+	struct server	*a = TAILQ_FIRST(&conf->servers);
+	struct server	*b = TAILQ_NEXT(a, entry);
+	struct server	*c = TAILQ_NEXT(b, entry);
+
+	if (a->search_enabled != 0 || b->search_enabled != 1 ||
+	    strcmp(b->search_prompt, "Find \"pages\"") != 0 ||
+	    c->search_enabled != 1 ||
+	    strcmp(c->search_prompt, SEARCH_PROMPT) != 0) {
+		snprintf(why, len, "%d %d %s %d %s", a->search_enabled,
+		    b->search_enabled, b->search_prompt, c->search_enabled,
+		    c->search_prompt);
+		return 0;
+	}
+	return 1;
+}
+
 static const struct good_test good_tests[] = {
 	{ "minimal: defaults", MINIMAL, check_defaults },
 	{ "comments, blank lines, CRLF",
@@ -409,6 +442,11 @@ static const struct good_test good_tests[] = {
 	    "\tlisten gopher on ::1 port 7070\n"), check_ipv6 },
 	{ "access-log off, log stderr",
 	    "access-log off\nlog stderr\n" MINIMAL, check_access_off },
+	{ "search off, a prompt, the default",
+	    SRV("a", "\tsearch off\n\tlisten gopher on 127.0.0.1 port 70\n")
+	    SRV("b", "\tsearch \"Find \\\"pages\\\"\"\n"
+	    "\tlisten gopher on 127.0.0.1 port 71\n")
+	    SRV("c", "\tlisten gopher on 127.0.0.1 port 72\n"), check_search },
 	{ "gopher only needs no cert; default port 70",
 	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on 127.0.0.1\n}\n",
 	    check_gopher_only },
