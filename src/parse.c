@@ -49,6 +49,7 @@ struct parse {
 	const char		*seen[PARSE_SEEN_MAX];
 	int			 nseen;
 	int			 gemini;	/* the server listens on it */
+	int			 listens;	/* listen directives in it */
 	const char		**errstr;
 };
 
@@ -352,32 +353,28 @@ parse_access_log(struct parse *ps)
 static int
 parse_timeout(struct parse *ps)
 {
-	static const struct {
-		const char	*name;
-		const char	*what;
-		size_t		 off;
-	} kinds[] = {
-		{ "handshake", "timeout handshake",
-		    offsetof(struct config, timeout_handshake) },
-		{ "request", "timeout request",
-		    offsetof(struct config, timeout_request) },
-		{ "response", "timeout response",
-		    offsetof(struct config, timeout_response) },
-	};
-	long long	n;
-	size_t		i;
+	struct config	*conf = ps->conf;
+	const char	*what;
+	long long	 n;
+	int		*dst;
 
 	if (parse_next(ps) == -1)
 		return -1;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (parse_is(ps, kinds[i].name))
-			break;
-	if (i == sizeof(kinds) / sizeof(kinds[0]))
+	if (parse_is(ps, "handshake")) {
+		what = "timeout handshake";
+		dst = &conf->timeout_handshake;
+	} else if (parse_is(ps, "request")) {
+		what = "timeout request";
+		dst = &conf->timeout_request;
+	} else if (parse_is(ps, "response")) {
+		what = "timeout response";
+		dst = &conf->timeout_response;
+	} else
 		return parse_unexpected(ps, "handshake, request or response");
-	if (parse_once(ps, kinds[i].what) == -1 ||
-	    parse_number(ps, kinds[i].what, 1, TIMEOUT_MAX, 0, &n) == -1)
+	if (parse_once(ps, what) == -1 ||
+	    parse_number(ps, what, 1, TIMEOUT_MAX, 0, &n) == -1)
 		return -1;
-	*(int *)(void *)((char *)ps->conf + kinds[i].off) = (int)n;
+	*dst = (int)n;
 	return 0;
 }
 
@@ -578,6 +575,7 @@ parse_listen(struct parse *ps)
 		return parse_error(ps, line, "listen: %s", err);
 	if (proto == PROTO_GEMINI)
 		ps->gemini = 1;
+	ps->listens++;
 	return 1;	/* the token after it is already read */
 }
 
@@ -591,7 +589,6 @@ static const struct parse_directive parse_in_server[] = {
 	{ NULL,		NULL }
 };
 
-/* Run one directive from table; then the statement must end. */
 static int
 parse_known(const struct parse_directive *table, const char *name)
 {
@@ -603,6 +600,7 @@ parse_known(const struct parse_directive *table, const char *name)
 	return 0;
 }
 
+/* Run one directive from table; then the statement must end. */
 static int
 parse_statement(struct parse *ps, const struct parse_directive *table)
 {
@@ -641,6 +639,9 @@ parse_server_done(struct parse *ps)
 {
 	struct server	*s = ps->srv;
 
+	if (ps->listens == 0)
+		return parse_error(ps, ps->srvline, "server \"%s\": no listen",
+		    s->name);
 	if (s->root[0] == '\0')
 		return parse_error(ps, ps->srvline, "server \"%s\": no root",
 		    s->name);
@@ -658,7 +659,7 @@ static int
 parse_server(struct parse *ps)
 {
 	const char	*saved[PARSE_SEEN_MAX];
-	int		 nsaved = ps->nseen, listens = 0;
+	int		 nsaved = ps->nseen;
 
 	ps->srvline = ps->tokline;
 	if (parse_next(ps) == -1)
@@ -680,6 +681,7 @@ parse_server(struct parse *ps)
 	memcpy(saved, ps->seen, sizeof(saved));
 	ps->nseen = 0;
 	ps->gemini = 0;
+	ps->listens = 0;
 	for (;;) {
 		if (parse_next(ps) == -1)
 			return -1;
@@ -690,16 +692,11 @@ parse_server(struct parse *ps)
 		if (ps->tok == TOK_EOF)
 			return parse_error(ps, ps->tokline, "missing } at the "
 			    "end of server \"%s\"", ps->srv->name);
-		if (parse_is(ps, "listen"))
-			listens++;
 		if (parse_statement(ps, parse_in_server) == -1)
 			return -1;
 		if (ps->tok == TOK_RBRACE)
 			break;
 	}
-	if (listens == 0)
-		return parse_error(ps, ps->srvline, "server \"%s\": no listen",
-		    ps->srv->name);
 	if (parse_server_done(ps) == -1)
 		return -1;
 	ps->srv = NULL;

@@ -309,4 +309,33 @@ rc, err = run([CAPSULED, "-n", "-c", d.crt, "-k", d.key, d.root])
 check(rc == 0 and "configuration OK" in err,
       "-n: quick mode on a good setup exits 0", (rc, err))
 
+# Which configuration: with no flags /etc/capsuled.conf, with quick-mode
+# flags never.  Checked in a mount namespace whose /etc is an overlay, so
+# the host's /etc is untouched.
+if os.geteuid() != 0:
+    check(False, "default file: needs root for a private /etc (overlay "
+          "in a mount namespace); CI runs as root")
+else:
+    upper = os.path.join(d.dir, "upper")
+    work = os.path.join(d.dir, "work")
+    os.makedirs(upper)
+    os.makedirs(work)
+    script = ("mount -t overlay overlay -o lowerdir=/etc,upperdir={u},"
+              "workdir={w} /etc && printf 'prefork 1\\nbogus\\n' > "
+              "/etc/capsuled.conf && {bin} -n; echo \"rc=$?\" && "
+              "{bin} -n -c {crt} -k {key} {root}; echo \"rc=$?\"").format(
+                  u=upper, w=work, bin=CAPSULED, crt=d.crt, key=d.key,
+                  root=d.root)
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script],
+                       capture_output=True, timeout=60)
+    out = p.stdout.decode() + p.stderr.decode()
+    check("/etc/capsuled.conf:2: unknown directive bogus" in out and
+          out.count("rc=1") == 1,
+          "default file: with no flags /etc/capsuled.conf is read", out)
+    check("configuration OK" in out and "rc=0" in out,
+          "default file: quick-mode flags ignore /etc/capsuled.conf", out)
+    check(not os.path.exists("/etc/capsuled.conf") or
+          "bogus" not in open("/etc/capsuled.conf").read(),
+          "default file: the host's /etc is untouched")
+
 done()
