@@ -37,7 +37,7 @@ ALL_CFLAGS =	$(CFLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
 LDLIBS =	$(PKG_LIBS)
 
 # What the C library has: probe once, define HAVE_* for it.
-probe =		$(shell printf '\#include <string.h>\n\#include <stdlib.h>\nint main(void){%s;return 0;}\n' '$(2)' | \
+probe =		$(shell printf '\043include <string.h>\n\043include <stdlib.h>\nint main(void){%s;return 0;}\n' '$(2)' | \
 		    $(CC) -D_GNU_SOURCE -x c -o /dev/null - >/dev/null 2>&1 && echo -D$(1))
 COMPAT_DEFS :=	$(call probe,HAVE_STRLCPY,char b[2];strlcpy(b,"a",2)) \
 		$(call probe,HAVE_STRTONUM,const char *e;strtonum("1",0,1,&e))
