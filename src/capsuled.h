@@ -211,6 +211,19 @@ int	 gemini_host_matches(const struct uri *, const char *, const char *);
 int	 gemini_port_matches(const struct uri *, int);
 const char *gemini_status(int, size_t *);
 
+/* proxy.c: the PROXY protocol header (v1 text, v2 binary) */
+#define PROXY_HEADER_MAX	536	/* v1 is at most 107 bytes */
+
+struct proxy_result {
+	size_t			 hdrlen;	/* bytes of the header */
+	int			 local;		/* keep the socket's address */
+	struct sockaddr_storage	 src;		/* the real client */
+	socklen_t		 srclen;
+};
+
+int	 proxy_parse(const unsigned char *, size_t, struct proxy_result *,
+	    const char **);
+
 /* snapshot.c */
 struct snapshot;
 
