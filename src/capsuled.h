@@ -375,6 +375,7 @@ struct server {
 };
 
 #define LISTEN_TLS	0x01	/* Gopher listener that also speaks TLS */
+#define LISTEN_PROXY	0x02	/* a PROXY protocol header comes first */
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;

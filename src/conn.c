@@ -26,6 +26,8 @@
 #define LINGER_MAX	(64 * 1024)	/* bytes discarded while lingering */
 
 enum conn_state {
+	CONN_PROXY,		/* reading a PROXY protocol header */
+	CONN_SNIFF,		/* Gopher port: TLS or plain? */
 	CONN_HANDSHAKE,
 	CONN_READ,
 	CONN_WRITE,
@@ -76,6 +78,10 @@ static void	conn_io(int, short, void *);
 static void	conn_timeout(int, short, void *);
 static void	conn_write(struct conn *);
 static void	conn_linger(struct conn *);
+static void	conn_read(struct conn *);
+static void	conn_handshake(struct conn *);
+static void	conn_sniff(struct conn *);
+static void	conn_proxy(struct conn *);
 
 size_t
 conn_count(void)
@@ -638,6 +644,116 @@ conn_linger(struct conn *c)
 	conn_drain(c);
 }
 
+/* Start TLS on the connection (the first byte said it is TLS). */
+static void
+conn_start_tls(struct conn *c)
+{
+	if (tlsio_accept(c->l, c->fd, &c->tls) == -1) {
+		conn_free(c);
+		return;
+	}
+	c->state = CONN_HANDSHAKE;
+	conn_handshake(c);
+}
+
+/*
+ * After accept (and after a PROXY header): Gemini is TLS; a Gopher
+ * port with "tls" speaks TLS to clients whose first byte is 0x16 (a
+ * TLS handshake record) and plain Gopher to the rest.
+ */
+static void
+conn_start(struct conn *c)
+{
+	if (c->l->proto == PROTO_GEMINI) {
+		conn_deadline(c, worker_config()->timeout_handshake, 1);
+		conn_start_tls(c);
+	} else if (c->l->flags & LISTEN_TLS) {
+		c->state = CONN_SNIFF;
+		conn_deadline(c, worker_config()->timeout_request, 1);
+		conn_sniff(c);
+	} else {
+		c->state = CONN_READ;
+		conn_deadline(c, worker_config()->timeout_request, 1);
+		conn_read(c);
+	}
+}
+
+static void
+conn_sniff(struct conn *c)
+{
+	unsigned char	first;
+	ssize_t		n;
+
+	n = recv(c->fd, &first, 1, MSG_PEEK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		conn_want(c, EV_READ);
+		return;
+	}
+	if (n <= 0) {
+		conn_free(c);
+		return;
+	}
+	if (first == 0x16)
+		conn_start_tls(c);
+	else {
+		c->state = CONN_READ;
+		conn_read(c);
+	}
+}
+
+/*
+ * Read a PROXY protocol header without reading one byte past it: peek,
+ * let proxy.c say where the header ends, and consume only that much.
+ * Bytes of an unfinished header are all header bytes (v1 ends at the
+ * first CRLF, v2 says its length), so they are consumed and kept.
+ */
+static void
+conn_proxy(struct conn *c)
+{
+	struct proxy_result	 r;
+	unsigned char		 hdr[PROXY_HEADER_MAX];
+	const char		*err;
+	ssize_t			 n;
+	size_t			 take;
+	int			 rc;
+
+	if (c->rlen > 0)
+		memcpy(hdr, c->rbuf, c->rlen);
+	n = recv(c->fd, hdr + c->rlen, sizeof(hdr) - c->rlen, MSG_PEEK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		conn_want(c, EV_READ);
+		return;
+	}
+	if (n <= 0 || (rc = proxy_parse(hdr, c->rlen + n, &r, &err)) == -1) {
+		if (n > 0)
+			log_debug("%s: %s", conn_peer(c), err);
+		conn_free(c);
+		return;
+	}
+	take = rc == 1 ? r.hdrlen - c->rlen : (size_t)n;
+	if (read(c->fd, hdr + c->rlen, take) != (ssize_t)take) {
+		conn_free(c);
+		return;
+	}
+	if (rc == 0) {
+		if (c->rbuf == NULL &&
+		    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL) {
+			conn_free(c);
+			return;
+		}
+		memcpy(c->rbuf + c->rlen, hdr + c->rlen, take);
+		c->rlen += take;
+		conn_want(c, EV_READ);
+		return;
+	}
+	c->rlen = 0;
+	if (!r.local) {
+		memcpy(&c->peer, &r.src, r.srclen);
+		c->peerlen = r.srclen;
+	}
+	conn_start(c);
+}
+
 static void
 conn_io(int fd, short what, void *arg)
 {
@@ -646,6 +762,12 @@ conn_io(int fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	switch (c->state) {
+	case CONN_PROXY:
+		conn_proxy(c);
+		break;
+	case CONN_SNIFF:
+		conn_sniff(c);
+		break;
 	case CONN_HANDSHAKE:
 		conn_handshake(c);
 		break;
@@ -701,18 +823,11 @@ conn_accepted(struct listener *l, int fd, struct sockaddr_storage *ss,
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	evtimer_assign(&c->tmo, worker_base(), conn_timeout, c);
 	conn_live++;
-	if (l->proto == PROTO_GEMINI) {
-		if (tlsio_accept(l, fd, &c->tls) == -1) {
-			conn_free(c);
-			return -1;
-		}
-		c->state = CONN_HANDSHAKE;
-		conn_deadline(c, worker_config()->timeout_handshake, 0);
-		conn_handshake(c);
-	} else {
-		c->state = CONN_READ;
+	if (l->flags & LISTEN_PROXY) {
+		c->state = CONN_PROXY;
 		conn_deadline(c, worker_config()->timeout_request, 0);
-		conn_read(c);
-	}
+		conn_proxy(c);
+	} else
+		conn_start(c);
 	return 0;
 }
