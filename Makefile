@@ -55,7 +55,7 @@ PURE_SRCS =	src/buf.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
 SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \
 		src/listen.c src/conn.c src/tlsio.c src/config.c \
 		src/snapshot.c src/walk.c src/render.c src/beneath.c \
-		src/parse.c src/sandbox.c
+		src/parse.c src/scan.c src/sandbox.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -63,7 +63,7 @@ PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 # The parser's test also needs config.c (it stubs what that pulls in).
-PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/config.o
+PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/scan.o $(BUILD)/obj/config.o
 
 # Only for tests: workers make a forbidden system call on SIGUSR2.
 SANDBOXTEST =	$(BUILD)/$(PROG)-sandboxtest

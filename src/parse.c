@@ -23,245 +23,14 @@
 #include <unistd.h>
 
 #include "capsuled.h"
-
-#define PARSE_SEEN_MAX	32	/* single-valued directives per scope */
-
-enum parse_token {
-	TOK_EOF,
-	TOK_NL,		/* end of line (or of a statement) */
-	TOK_WORD,	/* bare: keywords, numbers, addresses, "*" */
-	TOK_STRING,	/* "double quoted" */
-	TOK_LBRACE,
-	TOK_RBRACE
-};
-
-struct parse {
-	const char		*file;	/* for messages */
-	const char		*p;	/* scanner position */
-	const char		*end;
-	int			 line;	/* of the scanner */
-	enum parse_token	 tok;	/* the current token */
-	int			 tokline;
-	char			 text[CONF_TOKEN_MAX + 1];
-	struct config		*conf;
-	struct server		*srv;	/* inside a server block */
-	int			 srvline;
-	const char		*seen[PARSE_SEEN_MAX];
-	int			 nseen;
-	int			 gemini;	/* the server listens on it */
-	int			 listens;	/* listen directives in it */
-	const char		**errstr;
-};
+#include "parse.h"
 
 struct parse_directive {
 	const char	*name;
 	int		(*fn)(struct parse *);
 };
 
-static char	parse_err[PATH_MAX + 256];
-
-/* Report "file:line: message" and fail. */
-static int __attribute__((__format__(printf, 3, 4)))
-parse_error(struct parse *ps, int line, const char *fmt, ...)
-{
-	char	msg[PATH_MAX + 128];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(parse_err, sizeof(parse_err), "%s:%d: %s", ps->file, line,
-	    msg);
-	*ps->errstr = parse_err;
-	return -1;
-}
-
-/* The scanner ----------------------------------------------------- */
-
-static int
-parse_wordchar(int c)
-{
-	return c > ' ' && c != 0x7f && c != '"' && c != '{' && c != '}' &&
-	    c != '#';
-}
-
-static int
-parse_scan_string(struct parse *ps)
-{
-	size_t	n = 0;
-	int	c;
-
-	ps->p++;			/* the opening quote */
-	for (;;) {
-		if (ps->p == ps->end || *ps->p == '\n')
-			return parse_error(ps, ps->tokline,
-			    "unterminated string");
-		c = (unsigned char)*ps->p++;
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			if (ps->p == ps->end || (*ps->p != '"' &&
-			    *ps->p != '\\'))
-				return parse_error(ps, ps->line,
-				    "bad escape in string (only \\\" and "
-				    "\\\\)");
-			c = (unsigned char)*ps->p++;
-		} else if (c < ' ' || c == 0x7f)
-			return parse_error(ps, ps->line,
-			    "control character in string");
-		if (n == CONF_TOKEN_MAX)
-			return parse_error(ps, ps->tokline,
-			    "string too long (%d bytes at most)",
-			    CONF_TOKEN_MAX);
-		ps->text[n++] = (char)c;
-	}
-	ps->text[n] = '\0';
-	ps->tok = TOK_STRING;
-	return 0;
-}
-
-/* Move to the next token. */
-static int
-parse_next(struct parse *ps)
-{
-	size_t	n;
-	int	c;
-
-	for (;;) {
-		if (ps->p == ps->end) {
-			ps->tok = TOK_EOF;
-			ps->tokline = ps->line;
-			strlcpy(ps->text, "end of file", sizeof(ps->text));
-			return 0;
-		}
-		c = (unsigned char)*ps->p;
-		if (c == '#') {
-			while (ps->p < ps->end && *ps->p != '\n')
-				ps->p++;
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\r') {
-			ps->p++;
-			continue;
-		}
-		break;
-	}
-	ps->tokline = ps->line;
-	if (c == '\n') {
-		ps->line++;
-		ps->p++;
-		ps->tok = TOK_NL;
-		strlcpy(ps->text, "end of line", sizeof(ps->text));
-		return 0;
-	}
-	if (c == '{' || c == '}') {
-		ps->p++;
-		ps->tok = c == '{' ? TOK_LBRACE : TOK_RBRACE;
-		ps->text[0] = (char)c;
-		ps->text[1] = '\0';
-		return 0;
-	}
-	if (c == '"')
-		return parse_scan_string(ps);
-	if (!parse_wordchar(c))
-		return parse_error(ps, ps->line, "unexpected character 0x%02x",
-		    c);
-	for (n = 0; ps->p < ps->end && parse_wordchar((unsigned char)*ps->p);
-	    n++) {
-		if (n == CONF_TOKEN_MAX)
-			return parse_error(ps, ps->line, "word too long");
-		ps->text[n] = *ps->p++;
-	}
-	ps->text[n] = '\0';
-	ps->tok = TOK_WORD;
-	return 0;
-}
-
-/* Helpers for directives ----------------------------------------- */
-
-static int
-parse_is(struct parse *ps, const char *word)
-{
-	return ps->tok == TOK_WORD && strcmp(ps->text, word) == 0;
-}
-
-static int
-parse_unexpected(struct parse *ps, const char *want)
-{
-	if (ps->tok == TOK_STRING)
-		return parse_error(ps, ps->tokline, "expected %s, got \"%s\"",
-		    want, ps->text);
-	return parse_error(ps, ps->tokline, "expected %s, got %s", want,
-	    ps->text);
-}
-
-/* A single-valued directive may appear once per scope. */
-static int
-parse_once(struct parse *ps, const char *what)
-{
-	int	i;
-
-	for (i = 0; i < ps->nseen; i++)
-		if (strcmp(ps->seen[i], what) == 0)
-			return parse_error(ps, ps->tokline, "%s given twice",
-			    what);
-	if (ps->nseen < PARSE_SEEN_MAX)
-		ps->seen[ps->nseen++] = what;
-	return 0;
-}
-
-/* The next token is a quoted string that must fit into buf. */
-static int
-parse_string(struct parse *ps, const char *what, char *buf, size_t size)
-{
-	if (parse_next(ps) == -1)
-		return -1;
-	if (ps->tok != TOK_STRING)
-		return parse_unexpected(ps, "a quoted string");
-	if (ps->text[0] == '\0')
-		return parse_error(ps, ps->tokline, "%s: empty string", what);
-	if (strlcpy(buf, ps->text, size) >= size)
-		return parse_error(ps, ps->tokline, "%s: too long (%zu bytes "
-		    "at most)", what, size - 1);
-	return 0;
-}
-
-/*
- * The next token is a number from min to max.  With scale, a K or M
- * suffix multiplies by 1024 or 1024 * 1024.
- */
-static int
-parse_number(struct parse *ps, const char *what, long long min,
-    long long max, int scale, long long *out)
-{
-	char		 digits[32];
-	const char	*e;
-	long long	 mult = 1, n;
-	size_t		 len;
-
-	if (parse_next(ps) == -1)
-		return -1;
-	if (ps->tok != TOK_WORD)
-		return parse_unexpected(ps, "a number");
-	len = strlen(ps->text);
-	if (scale && len > 1 && (ps->text[len - 1] == 'K' ||
-	    ps->text[len - 1] == 'M')) {
-		mult = ps->text[len - 1] == 'K' ? 1024 : 1024 * 1024;
-		len--;
-	}
-	if (len == 0 || len >= sizeof(digits) ||
-	    strspn(ps->text, "0123456789") != len)
-		return parse_error(ps, ps->tokline, "%s: \"%s\" is not a "
-		    "number", what, ps->text);
-	memcpy(digits, ps->text, len);
-	digits[len] = '\0';
-	n = strtonum(digits, 0, max / mult, &e);
-	if (e != NULL || n * mult < min)
-		return parse_error(ps, ps->tokline, "%s: %s is out of range "
-		    "(%lld to %lld)", what, ps->text, min, max);
-	*out = n * mult;
-	return 0;
-}
+static char	parse_err[PATH_MAX + 256];	/* errors about the file */
 
 /* Top-level directives ------------------------------------------- */
 
@@ -270,8 +39,8 @@ parse_prefork(struct parse *ps)
 {
 	long long	n;
 
-	if (parse_once(ps, "prefork") == -1 ||
-	    parse_number(ps, "prefork", 1, WORKERS_MAX, 0, &n) == -1)
+	if (scan_once(ps, "prefork") == -1 ||
+	    scan_number(ps, "prefork", 1, WORKERS_MAX, 0, &n) == -1)
 		return -1;
 	ps->conf->prefork = (int)n;
 	return 0;
@@ -283,11 +52,11 @@ parse_user(struct parse *ps)
 	char		 name[sizeof(ps->conf->user)];
 	const char	*err;
 
-	if (parse_once(ps, "user") == -1 ||
-	    parse_string(ps, "user", name, sizeof(name)) == -1)
+	if (scan_once(ps, "user") == -1 ||
+	    scan_string(ps, "user", name, sizeof(name)) == -1)
 		return -1;
 	if (config_set_user(ps->conf, name, &err) == -1)
-		return parse_error(ps, ps->tokline, "%s", err);
+		return scan_error(ps, ps->tokline, "%s", err);
 	return 0;
 }
 
@@ -296,12 +65,12 @@ parse_chroot(struct parse *ps)
 {
 	struct config	*conf = ps->conf;
 
-	if (parse_once(ps, "chroot") == -1 ||
-	    parse_string(ps, "chroot", conf->chroot,
+	if (scan_once(ps, "chroot") == -1 ||
+	    scan_string(ps, "chroot", conf->chroot,
 	    sizeof(conf->chroot)) == -1)
 		return -1;
 	if (conf->chroot[0] != '/')
-		return parse_error(ps, ps->tokline, "chroot: \"%s\" is not "
+		return scan_error(ps, ps->tokline, "chroot: \"%s\" is not "
 		    "an absolute path", conf->chroot);
 	conf->chroot_default = 0;
 	return 0;
@@ -312,20 +81,20 @@ parse_log(struct parse *ps)
 {
 	struct config	*conf = ps->conf;
 
-	if (parse_once(ps, "log") == -1 || parse_next(ps) == -1)
+	if (scan_once(ps, "log") == -1 || scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "syslog"))
+	if (scan_is(ps, "syslog"))
 		conf->log_to = LOG_TO_SYSLOG;
-	else if (parse_is(ps, "stderr"))
+	else if (scan_is(ps, "stderr"))
 		conf->log_to = LOG_TO_STDERR;
 	else if (ps->tok == TOK_STRING && ps->text[0] != '\0') {
 		if (strlcpy(conf->log_file, ps->text,
 		    sizeof(conf->log_file)) >= sizeof(conf->log_file))
-			return parse_error(ps, ps->tokline, "log: path too "
+			return scan_error(ps, ps->tokline, "log: path too "
 			    "long");
 		conf->log_to = LOG_TO_FILE;
 	} else
-		return parse_unexpected(ps, "syslog, stderr or a quoted "
+		return scan_unexpected(ps, "syslog, stderr or a quoted "
 		    "file name");
 	return 0;
 }
@@ -335,18 +104,18 @@ parse_access_log(struct parse *ps)
 {
 	struct config	*conf = ps->conf;
 
-	if (parse_once(ps, "access-log") == -1 || parse_next(ps) == -1)
+	if (scan_once(ps, "access-log") == -1 || scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "off"))
+	if (scan_is(ps, "off"))
 		conf->access_to = ACCESS_OFF;
 	else if (ps->tok == TOK_STRING && ps->text[0] != '\0') {
 		if (strlcpy(conf->access_file, ps->text,
 		    sizeof(conf->access_file)) >= sizeof(conf->access_file))
-			return parse_error(ps, ps->tokline, "access-log: path "
+			return scan_error(ps, ps->tokline, "access-log: path "
 			    "too long");
 		conf->access_to = ACCESS_FILE;
 	} else
-		return parse_unexpected(ps, "off or a quoted file name");
+		return scan_unexpected(ps, "off or a quoted file name");
 	return 0;
 }
 
@@ -358,21 +127,21 @@ parse_timeout(struct parse *ps)
 	long long	 n;
 	int		*dst;
 
-	if (parse_next(ps) == -1)
+	if (scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "handshake")) {
+	if (scan_is(ps, "handshake")) {
 		what = "timeout handshake";
 		dst = &conf->timeout_handshake;
-	} else if (parse_is(ps, "request")) {
+	} else if (scan_is(ps, "request")) {
 		what = "timeout request";
 		dst = &conf->timeout_request;
-	} else if (parse_is(ps, "response")) {
+	} else if (scan_is(ps, "response")) {
 		what = "timeout response";
 		dst = &conf->timeout_response;
 	} else
-		return parse_unexpected(ps, "handshake, request or response");
-	if (parse_once(ps, what) == -1 ||
-	    parse_number(ps, what, 1, TIMEOUT_MAX, 0, &n) == -1)
+		return scan_unexpected(ps, "handshake, request or response");
+	if (scan_once(ps, what) == -1 ||
+	    scan_number(ps, what, 1, TIMEOUT_MAX, 0, &n) == -1)
 		return -1;
 	*dst = (int)n;
 	return 0;
@@ -383,8 +152,8 @@ parse_max_connections(struct parse *ps)
 {
 	long long	n;
 
-	if (parse_once(ps, "max-connections") == -1 ||
-	    parse_number(ps, "max-connections", 1, CONNECTIONS_MAX, 0,
+	if (scan_once(ps, "max-connections") == -1 ||
+	    scan_number(ps, "max-connections", 1, CONNECTIONS_MAX, 0,
 	    &n) == -1)
 		return -1;
 	ps->conf->max_connections = (int)n;
@@ -396,8 +165,8 @@ parse_inline_max(struct parse *ps)
 {
 	long long	n;
 
-	if (parse_once(ps, "inline-max") == -1 ||
-	    parse_number(ps, "inline-max", 0, SNAPSHOT_GMI_MAX, 1, &n) == -1)
+	if (scan_once(ps, "inline-max") == -1 ||
+	    scan_number(ps, "inline-max", 0, SNAPSHOT_GMI_MAX, 1, &n) == -1)
 		return -1;
 	ps->conf->inline_max = (size_t)n;
 	return 0;
@@ -423,25 +192,25 @@ static const struct parse_directive parse_top[] = {
 static int
 parse_root(struct parse *ps)
 {
-	if (parse_once(ps, "root") == -1)
+	if (scan_once(ps, "root") == -1)
 		return -1;
-	return parse_string(ps, "root", ps->srv->root, sizeof(ps->srv->root));
+	return scan_string(ps, "root", ps->srv->root, sizeof(ps->srv->root));
 }
 
 static int
 parse_cert(struct parse *ps)
 {
-	if (parse_once(ps, "cert") == -1)
+	if (scan_once(ps, "cert") == -1)
 		return -1;
-	return parse_string(ps, "cert", ps->srv->cert, sizeof(ps->srv->cert));
+	return scan_string(ps, "cert", ps->srv->cert, sizeof(ps->srv->cert));
 }
 
 static int
 parse_key(struct parse *ps)
 {
-	if (parse_once(ps, "key") == -1)
+	if (scan_once(ps, "key") == -1)
 		return -1;
-	return parse_string(ps, "key", ps->srv->key, sizeof(ps->srv->key));
+	return scan_string(ps, "key", ps->srv->key, sizeof(ps->srv->key));
 }
 
 /* BCP 47 tags, several separated by commas: "en", "en-GB,fr". */
@@ -450,13 +219,13 @@ parse_lang(struct parse *ps)
 {
 	char	*p;
 
-	if (parse_once(ps, "lang") == -1 ||
-	    parse_string(ps, "lang", ps->srv->lang,
+	if (scan_once(ps, "lang") == -1 ||
+	    scan_string(ps, "lang", ps->srv->lang,
 	    sizeof(ps->srv->lang)) == -1)
 		return -1;
 	for (p = ps->srv->lang; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != ',')
-			return parse_error(ps, ps->tokline, "lang: \"%s\" is "
+			return scan_error(ps, ps->tokline, "lang: \"%s\" is "
 			    "not a language tag", ps->srv->lang);
 	return 0;
 }
@@ -467,20 +236,20 @@ parse_search(struct parse *ps)
 {
 	struct server	*s = ps->srv;
 
-	if (parse_once(ps, "search") == -1 || parse_next(ps) == -1)
+	if (scan_once(ps, "search") == -1 || scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "off")) {
+	if (scan_is(ps, "off")) {
 		s->search_enabled = 0;
 		return 0;
 	}
 	if (ps->tok != TOK_STRING || ps->text[0] == '\0')
-		return parse_unexpected(ps, "off or a quoted prompt");
+		return scan_unexpected(ps, "off or a quoted prompt");
 	if (strlcpy(s->search_prompt, ps->text, sizeof(s->search_prompt)) >=
 	    sizeof(s->search_prompt))
-		return parse_error(ps, ps->tokline, "search: prompt too long "
+		return scan_error(ps, ps->tokline, "search: prompt too long "
 		    "(%d bytes at most)", SEARCH_PROMPT_MAX);
 	if (!utf8_valid(s->search_prompt, strlen(s->search_prompt)))
-		return parse_error(ps, ps->tokline, "search: prompt is not "
+		return scan_error(ps, ps->tokline, "search: prompt is not "
 		    "UTF-8");
 	s->search_enabled = 1;
 	return 0;
@@ -505,17 +274,17 @@ parse_listen_flag(struct parse *ps, enum proto proto, int *flags)
 	size_t	i;
 
 	for (i = 0; parse_listen_flags[i].name != NULL; i++) {
-		if (!parse_is(ps, parse_listen_flags[i].name))
+		if (!scan_is(ps, parse_listen_flags[i].name))
 			continue;
 		if (!(proto == PROTO_GEMINI ? parse_listen_flags[i].gemini :
 		    parse_listen_flags[i].gopher))
-			return parse_error(ps, ps->tokline, "%s is not "
+			return scan_error(ps, ps->tokline, "%s is not "
 			    "allowed on a %s listener", ps->text,
 			    proto == PROTO_GEMINI ? "gemini" : "gopher");
 		*flags |= parse_listen_flags[i].flag;
 		return 0;
 	}
-	return parse_unexpected(ps, "port or end of line");
+	return scan_unexpected(ps, "port or end of line");
 }
 
 /* listen gemini|gopher [on ADDR|*] [port N] [flag ...] */
@@ -529,24 +298,24 @@ parse_listen(struct parse *ps)
 	int		 line = ps->tokline, flags = 0;
 	size_t		 len;
 
-	if (parse_next(ps) == -1)
+	if (scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "gemini"))
+	if (scan_is(ps, "gemini"))
 		proto = PROTO_GEMINI;
-	else if (parse_is(ps, "gopher"))
+	else if (scan_is(ps, "gopher"))
 		proto = PROTO_GOPHER;
 	else
-		return parse_unexpected(ps, "gemini or gopher");
+		return scan_unexpected(ps, "gemini or gopher");
 	port = proto == PROTO_GEMINI ? 1965 : 70;
-	if (parse_next(ps) == -1)
+	if (scan_next(ps) == -1)
 		return -1;
-	if (parse_is(ps, "on")) {
-		if (parse_next(ps) == -1)
+	if (scan_is(ps, "on")) {
+		if (scan_next(ps) == -1)
 			return -1;
 		if (ps->tok != TOK_WORD && ps->tok != TOK_STRING)
-			return parse_unexpected(ps, "an address or *");
+			return scan_unexpected(ps, "an address or *");
 		if (strlcpy(addr, ps->text, sizeof(addr)) >= sizeof(addr))
-			return parse_error(ps, ps->tokline, "address too "
+			return scan_error(ps, ps->tokline, "address too "
 			    "long");
 		/* Brackets are allowed around IPv6 addresses. */
 		len = strlen(addr);
@@ -556,23 +325,23 @@ parse_listen(struct parse *ps)
 		} else if (strcmp(addr, "*") != 0)
 			a = addr;
 		if (a != NULL && *a == '\0')
-			return parse_error(ps, ps->tokline, "empty address");
-		if (parse_next(ps) == -1)
+			return scan_error(ps, ps->tokline, "empty address");
+		if (scan_next(ps) == -1)
 			return -1;
 	}
-	if (parse_is(ps, "port")) {
-		if (parse_number(ps, "port", 1, 65535, 0, &port) == -1 ||
-		    parse_next(ps) == -1)
+	if (scan_is(ps, "port")) {
+		if (scan_number(ps, "port", 1, 65535, 0, &port) == -1 ||
+		    scan_next(ps) == -1)
 			return -1;
 	}
 	while (ps->tok == TOK_WORD) {
 		if (parse_listen_flag(ps, proto, &flags) == -1 ||
-		    parse_next(ps) == -1)
+		    scan_next(ps) == -1)
 			return -1;
 	}
 	if (config_add_listener(ps->conf, proto, a, (int)port, ps->srv,
 	    flags, &err) == -1)
-		return parse_error(ps, line, "listen: %s", err);
+		return scan_error(ps, line, "listen: %s", err);
 	if (proto == PROTO_GEMINI)
 		ps->gemini = 1;
 	ps->listens++;
@@ -608,29 +377,29 @@ parse_statement(struct parse *ps, const struct parse_directive *table)
 	int	rc;
 
 	if (ps->tok != TOK_WORD)
-		return parse_unexpected(ps, "a directive");
+		return scan_unexpected(ps, "a directive");
 	for (i = 0; table[i].name != NULL; i++)
 		if (strcmp(table[i].name, ps->text) == 0)
 			break;
 	if (table[i].name == NULL) {
 		if (table == parse_top && parse_known(parse_in_server,
 		    ps->text))
-			return parse_error(ps, ps->tokline, "%s belongs in a "
+			return scan_error(ps, ps->tokline, "%s belongs in a "
 			    "server block", ps->text);
 		if (table != parse_top && parse_known(parse_top, ps->text))
-			return parse_error(ps, ps->tokline, "%s is not "
+			return scan_error(ps, ps->tokline, "%s is not "
 			    "allowed in a server block", ps->text);
-		return parse_error(ps, ps->tokline, "unknown directive %s",
+		return scan_error(ps, ps->tokline, "unknown directive %s",
 		    ps->text);
 	}
 	if ((rc = table[i].fn(ps)) == -1)
 		return -1;
-	if (rc == 0 && parse_next(ps) == -1)
+	if (rc == 0 && scan_next(ps) == -1)
 		return -1;
 	if (ps->tok == TOK_NL || ps->tok == TOK_EOF ||
 	    (ps->tok == TOK_RBRACE && ps->srv != NULL))
 		return 0;
-	return parse_unexpected(ps, "end of line");
+	return scan_unexpected(ps, "end of line");
 }
 
 /* What a server block must have once it is closed. */
@@ -640,16 +409,16 @@ parse_server_done(struct parse *ps)
 	struct server	*s = ps->srv;
 
 	if (ps->listens == 0)
-		return parse_error(ps, ps->srvline, "server \"%s\": no listen",
+		return scan_error(ps, ps->srvline, "server \"%s\": no listen",
 		    s->name);
 	if (s->root[0] == '\0')
-		return parse_error(ps, ps->srvline, "server \"%s\": no root",
+		return scan_error(ps, ps->srvline, "server \"%s\": no root",
 		    s->name);
 	if (ps->gemini && s->cert[0] == '\0')
-		return parse_error(ps, ps->srvline, "server \"%s\": gemini "
+		return scan_error(ps, ps->srvline, "server \"%s\": gemini "
 		    "needs a cert", s->name);
 	if (ps->gemini && s->key[0] == '\0')
-		return parse_error(ps, ps->srvline, "server \"%s\": gemini "
+		return scan_error(ps, ps->srvline, "server \"%s\": gemini "
 		    "needs a key", s->name);
 	return 0;
 }
@@ -662,35 +431,35 @@ parse_server(struct parse *ps)
 	int		 nsaved = ps->nseen;
 
 	ps->srvline = ps->tokline;
-	if (parse_next(ps) == -1)
+	if (scan_next(ps) == -1)
 		return -1;
 	if (ps->tok != TOK_STRING)
-		return parse_unexpected(ps, "a quoted server name");
+		return scan_unexpected(ps, "a quoted server name");
 	if (!config_valid_name(ps->text))
-		return parse_error(ps, ps->tokline, "server \"%s\": not a "
+		return scan_error(ps, ps->tokline, "server \"%s\": not a "
 		    "host name", ps->text);
 	if (config_find_server(ps->conf, ps->text) != NULL)
-		return parse_error(ps, ps->tokline, "server \"%s\" defined "
+		return scan_error(ps, ps->tokline, "server \"%s\" defined "
 		    "twice", ps->text);
 	if ((ps->srv = config_add_server(ps->conf, ps->text)) == NULL)
-		return parse_error(ps, ps->tokline, "out of memory");
-	if (parse_next(ps) == -1)
+		return scan_error(ps, ps->tokline, "out of memory");
+	if (scan_next(ps) == -1)
 		return -1;
 	if (ps->tok != TOK_LBRACE)
-		return parse_unexpected(ps, "{");
+		return scan_unexpected(ps, "{");
 	memcpy(saved, ps->seen, sizeof(saved));
 	ps->nseen = 0;
 	ps->gemini = 0;
 	ps->listens = 0;
 	for (;;) {
-		if (parse_next(ps) == -1)
+		if (scan_next(ps) == -1)
 			return -1;
 		if (ps->tok == TOK_NL)
 			continue;
 		if (ps->tok == TOK_RBRACE)
 			break;
 		if (ps->tok == TOK_EOF)
-			return parse_error(ps, ps->tokline, "missing } at the "
+			return scan_error(ps, ps->tokline, "missing } at the "
 			    "end of server \"%s\"", ps->srv->name);
 		if (parse_statement(ps, parse_in_server) == -1)
 			return -1;
@@ -725,17 +494,17 @@ parse_buffer(struct config *conf, const char *name, const char *data,
 		for (q = data; q < nul; q++)
 			if (*q == '\n')
 				ps.line++;
-		return parse_error(&ps, ps.line, "NUL byte in file");
+		return scan_error(&ps, ps.line, "NUL byte in file");
 	}
 	for (;;) {
-		if (parse_next(&ps) == -1)
+		if (scan_next(&ps) == -1)
 			return -1;
 		if (ps.tok == TOK_EOF)
 			break;
 		if (ps.tok == TOK_NL)
 			continue;
 		if (ps.tok == TOK_RBRACE)
-			return parse_error(&ps, ps.tokline, "} without a "
+			return scan_error(&ps, ps.tokline, "} without a "
 			    "server block");
 		if (parse_statement(&ps, parse_top) == -1)
 			return -1;
@@ -743,10 +512,10 @@ parse_buffer(struct config *conf, const char *name, const char *data,
 			break;
 	}
 	if (TAILQ_EMPTY(&conf->servers))
-		return parse_error(&ps, ps.line, "no server block");
+		return scan_error(&ps, ps.line, "no server block");
 	if (strlcpy(conf->file, name, sizeof(conf->file)) >=
 	    sizeof(conf->file))
-		return parse_error(&ps, ps.line, "file name too long");
+		return scan_error(&ps, ps.line, "file name too long");
 	return 0;
 }
 
