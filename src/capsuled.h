@@ -50,6 +50,7 @@ struct tls;
 #define STREAM_CHUNK		16384
 #define GOPHER_COLUMNS		67	/* display columns in a menu line */
 #define HOSTNAME_MAX		255
+#define SERVER_ALIASES_MAX	8	/* alias names per server */
 #define CONF_FILE		"/etc/capsuled.conf"	/* used with no flags */
 #define CONF_SIZE_MAX		(1024 * 1024)	/* bytes in a config file */
 #define CONF_TOKEN_MAX		1023	/* bytes in one word or string */
@@ -219,6 +220,8 @@ struct proxy_result {
 	int			 local;		/* keep the socket's address */
 	struct sockaddr_storage	 src;		/* the real client */
 	socklen_t		 srclen;
+	struct sockaddr_storage	 dst;		/* the address it reached */
+	socklen_t		 dstlen;
 };
 
 int	 proxy_parse(const unsigned char *, size_t, struct proxy_result *,
@@ -230,6 +233,7 @@ struct snapshot;
 struct snapshot_params {
 	const char	*root;		/* capsule directory */
 	const char	*host;		/* host name in menus and links */
+	const char *const *aliases;	/* other names of ours, NULL-ended */
 	int		 gopher_port;	/* port named in Gopher menus */
 	const char	*lang;		/* NULL or BCP47 tag(s) */
 	size_t		 inline_max;	/* bigger files are streamed */
@@ -369,6 +373,8 @@ struct server {
 	char			 lang[64];
 	int			 gemini_port;	/* public; 0: the listener's */
 	int			 gopher_port;	/* public; 0: the listener's */
+	char			 aliases[SERVER_ALIASES_MAX][HOSTNAME_MAX + 1];
+	int			 naliases;
 	int			 search_enabled;	/* "search off": 0 */
 	char			 search_prompt[SEARCH_PROMPT_MAX + 1];
 	struct snapshot		*snap;		/* built by the parent */
@@ -441,7 +447,12 @@ int		 config_split_address(const char *, char *, size_t, char **,
 		    int *, const char **);
 int		 config_add_listener(struct config *, enum proto, const char *,
 		    int, struct server *, int, const char **);
-int		 config_public_port(const struct listener *);
+int		 config_public_port(const struct listener *,
+		    const struct server *);
+int		 config_server_named(const struct server *, const char *,
+		    size_t);
+int		 config_server_uri(const struct server *, const struct uri *,
+		    const char *);
 int		 config_set_user(struct config *, const char *,
 		    const char **);
 int		 config_valid_name(const char *);

@@ -301,14 +301,18 @@ fail:
 	return -1;
 }
 
-/* The port a server is reached on for proto: public, else the socket's. */
+/*
+ * The port clients use to reach server s through listener l: the
+ * server's public port for that protocol if it has one (a balancer in
+ * front), else the listener's own.
+ */
 int
-config_public_port(const struct listener *l)
+config_public_port(const struct listener *l, const struct server *s)
 {
-	if (l->proto == PROTO_GEMINI && l->server->gemini_port != 0)
-		return l->server->gemini_port;
-	if (l->proto == PROTO_GOPHER && l->server->gopher_port != 0)
-		return l->server->gopher_port;
+	if (l->proto == PROTO_GEMINI && s->gemini_port != 0)
+		return s->gemini_port;
+	if (l->proto == PROTO_GOPHER && s->gopher_port != 0)
+		return s->gopher_port;
 	return l->port;
 }
 
@@ -364,6 +368,21 @@ config_find_server(const struct config *conf, const char *name)
 	return NULL;
 }
 
+/* Is name (of len bytes) the server's name or one of its aliases? */
+int
+config_server_named(const struct server *s, const char *name, size_t len)
+{
+	int	i;
+
+	if (strlen(s->name) == len && strncasecmp(s->name, name, len) == 0)
+		return 1;
+	for (i = 0; i < s->naliases; i++)
+		if (strlen(s->aliases[i]) == len &&
+		    strncasecmp(s->aliases[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * The server a TLS client asked for by SNI among those on l; a client
  * that sent no name, or a name no server here has, gets the default.
@@ -375,7 +394,27 @@ config_listener_server(const struct listener *l, const char *sni)
 
 	if (sni != NULL && l->nservers > 1)
 		for (i = 0; i < l->nservers; i++)
-			if (strcasecmp(l->servers[i]->name, sni) == 0)
+			if (config_server_named(l->servers[i], sni,
+			    strlen(sni)))
 				return l->servers[i];
 	return l->server;
+}
+
+/*
+ * Is a Gemini URI for server s?  Its host must be one of s's names (one
+ * trailing dot allowed) or, for an IP literal, the address the client
+ * reached (local; NULL when unknown).
+ */
+int
+config_server_uri(const struct server *s, const struct uri *u,
+    const char *local)
+{
+	int	i;
+
+	if (gemini_host_matches(u, s->name, local))
+		return 1;
+	for (i = 0; i < s->naliases && !u->ipliteral; i++)
+		if (gemini_host_matches(u, s->aliases[i], NULL))
+			return 1;
+	return 0;
 }

@@ -59,6 +59,8 @@ struct conn {
 	size_t			 lingered;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
+	struct sockaddr_storage	 local;		/* from a PROXY header */
+	socklen_t		 locallen;	/* 0: ask the socket */
 	struct server		*srv;		/* the one answering */
 	int			 requested;	/* a request was read */
 	int			 logged;	/* its access line written */
@@ -342,12 +344,23 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 		conn_reply_status(c, status);
 		return;
 	}
-	if (req.uri.ipliteral && getsockname(c->fd, (struct sockaddr *)&ss,
-	    &sslen) == 0 && getnameinfo((struct sockaddr *)&ss, sslen, local,
-	    sizeof(local), NULL, 0, NI_NUMERICHOST) == 0)
-		lp = local;
-	if (!gemini_host_matches(&req.uri, srv->name, lp) ||
-	    !gemini_port_matches(&req.uri, config_public_port(c->l))) {
+	/*
+	 * An IP-literal URL must name the address the client reached:
+	 * the balancer's, when a PROXY header said which, else ours.
+	 */
+	if (req.uri.ipliteral) {
+		if (c->locallen > 0) {
+			memcpy(&ss, &c->local, c->locallen);
+			sslen = c->locallen;
+		}
+		if ((c->locallen > 0 || getsockname(c->fd,
+		    (struct sockaddr *)&ss, &sslen) == 0) &&
+		    getnameinfo((struct sockaddr *)&ss, sslen, local,
+		    sizeof(local), NULL, 0, NI_NUMERICHOST) == 0)
+			lp = local;
+	}
+	if (!config_server_uri(srv, &req.uri, lp) ||
+	    !gemini_port_matches(&req.uri, config_public_port(c->l, srv))) {
 		log_debug("%s: gemini: not our host or port", conn_peer(c));
 		conn_reply_status(c, 53);
 		return;
@@ -750,6 +763,8 @@ conn_proxy(struct conn *c)
 	if (!r.local) {
 		memcpy(&c->peer, &r.src, r.srclen);
 		c->peerlen = r.srclen;
+		memcpy(&c->local, &r.dst, r.dstlen);
+		c->locallen = r.dstlen;
 	}
 	conn_start(c);
 }

@@ -193,6 +193,8 @@ parent_setup(struct config *conf, struct config *old, int bind,
 	struct server		*s;
 	struct listener		*l;
 	struct snapshot_params	 p;
+	const char		*aliases[SERVER_ALIASES_MAX + 1];
+	int			 i;
 
 	if (bind && listen_bind(conf, old, errstr) == -1)
 		return -1;
@@ -206,6 +208,10 @@ parent_setup(struct config *conf, struct config *old, int bind,
 		p.inline_max = conf->inline_max;
 		p.search = s->search_enabled;
 		p.search_prompt = s->search_prompt;
+		for (i = 0; i < s->naliases; i++)
+			aliases[i] = s->aliases[i];
+		aliases[i] = NULL;
+		p.aliases = aliases;
 		p.gopher_port = s->gopher_port;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			if (p.gopher_port == 0 && l->server == s &&

@@ -255,17 +255,16 @@ parse_search(struct parse *ps)
 	return 0;
 }
 
-/*
- * Flags after "listen ... port N".  Issue 6 adds proxy-protocol and
- * tls here: one row each, with the protocols they apply to.
- */
+/* Flags after "listen ... port N", with the protocols they apply to. */
 static const struct {
 	const char	*name;
 	int		 flag;
 	int		 gemini;	/* allowed on a Gemini listener */
 	int		 gopher;
 } parse_listen_flags[] = {
-	{ NULL, 0, 0, 0 }
+	{ "proxy-protocol",	LISTEN_PROXY,	1, 1 },
+	{ "tls",		LISTEN_TLS,	0, 1 },
+	{ NULL,			0,		0, 0 }
 };
 
 static int
@@ -342,17 +341,69 @@ parse_listen(struct parse *ps)
 	if (config_add_listener(ps->conf, proto, a, (int)port, ps->srv,
 	    flags, &err) == -1)
 		return scan_error(ps, line, "listen: %s", err);
-	if (proto == PROTO_GEMINI)
+	/* Gemini, and Gopher with tls, need the server's keypair. */
+	if (proto == PROTO_GEMINI || (flags & LISTEN_TLS))
 		ps->gemini = 1;
 	ps->listens++;
 	return 1;	/* the token after it is already read */
 }
 
+/*
+ * public gemini|gopher port N: the port clients use when a balancer
+ * stands in front, named in Gopher menus and required in Gemini URLs.
+ */
+static int
+parse_public(struct parse *ps)
+{
+	struct server	*s = ps->srv;
+	long long	 port;
+	int		 gemini;
+
+	if (scan_next(ps) == -1)
+		return -1;
+	if (!scan_is(ps, "gemini") && !scan_is(ps, "gopher"))
+		return scan_unexpected(ps, "gemini or gopher");
+	gemini = scan_is(ps, "gemini");
+	if (scan_once(ps, gemini ? "public gemini" : "public gopher") == -1 ||
+	    scan_next(ps) == -1)
+		return -1;
+	if (!scan_is(ps, "port"))
+		return scan_unexpected(ps, "port");
+	if (scan_number(ps, "port", 1, 65535, 0, &port) == -1)
+		return -1;
+	if (gemini)
+		s->gemini_port = (int)port;
+	else
+		s->gopher_port = (int)port;
+	return 0;
+}
+
+/* alias "name": another host name this server answers to. */
+static int
+parse_alias(struct parse *ps)
+{
+	struct server	*s = ps->srv;
+	char		 name[HOSTNAME_MAX + 1];
+
+	if (scan_string(ps, "alias", name, sizeof(name)) == -1)
+		return -1;
+	if (!config_valid_name(name))
+		return scan_error(ps, ps->tokline, "alias: \"%s\" is not a "
+		    "host name", name);
+	if (s->naliases == SERVER_ALIASES_MAX)
+		return scan_error(ps, ps->tokline, "alias: at most %d per "
+		    "server", SERVER_ALIASES_MAX);
+	strlcpy(s->aliases[s->naliases++], name, sizeof(s->aliases[0]));
+	return 0;
+}
+
 static const struct parse_directive parse_in_server[] = {
+	{ "alias",	parse_alias },
 	{ "cert",	parse_cert },
 	{ "key",	parse_key },
 	{ "lang",	parse_lang },
 	{ "listen",	parse_listen },
+	{ "public",	parse_public },
 	{ "root",	parse_root },
 	{ "search",	parse_search },
 	{ NULL,		NULL }
@@ -415,10 +466,10 @@ parse_server_done(struct parse *ps)
 		return scan_error(ps, ps->srvline, "server \"%s\": no root",
 		    s->name);
 	if (ps->gemini && s->cert[0] == '\0')
-		return scan_error(ps, ps->srvline, "server \"%s\": gemini "
+		return scan_error(ps, ps->srvline, "server \"%s\": TLS "
 		    "needs a cert", s->name);
 	if (ps->gemini && s->key[0] == '\0')
-		return scan_error(ps, ps->srvline, "server \"%s\": gemini "
+		return scan_error(ps, ps->srvline, "server \"%s\": TLS "
 		    "needs a key", s->name);
 	return 0;
 }

@@ -24,6 +24,28 @@ static const unsigned char proxy_v2_sig[12] = {
 	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a
 };
 
+/* Fill r->dst from a raw address (4 or 16 bytes) and a port. */
+static void
+proxy_sockaddr(struct proxy_result *r, int v6, const void *addr,
+    in_port_t port)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&r->dst;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&r->dst;
+
+	memset(&r->dst, 0, sizeof(r->dst));
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr, 16);
+		sin6->sin6_port = port;
+		r->dstlen = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr, 4);
+		sin->sin_port = port;
+		r->dstlen = sizeof(*sin);
+	}
+}
+
 static int
 proxy_port(const char *s, size_t len, in_port_t *port)
 {
@@ -120,13 +142,14 @@ proxy_v1(const unsigned char *buf, size_t len, struct proxy_result *r,
 			goto bad;
 		r->srclen = sizeof(*sin);
 	}
-	/* The destination must parse too, though we do not use it. */
+	/* The destination: what the client connected to. */
 	if (fl[2] >= sizeof(addr) || proxy_port(f[4], fl[4], &dport) == -1)
 		goto bad;
 	memcpy(addr, f[2], fl[2]);
 	addr[fl[2]] = '\0';
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, &dst) != 1)
 		goto bad;
+	proxy_sockaddr(r, v6, &dst, dport);
 	return 1;
 bad:
 	*errstr = "malformed PROXY v1 address";
@@ -140,6 +163,7 @@ proxy_v2(const unsigned char *buf, size_t len, struct proxy_result *r,
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&r->src;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&r->src;
 	size_t			 body;
+	in_port_t		 dport;
 
 	if (len < PROXY_V2_HDR)
 		return 0;
@@ -168,6 +192,8 @@ proxy_v2(const unsigned char *buf, size_t len, struct proxy_result *r,
 		memcpy(&sin->sin_addr, buf + 16, 4);
 		memcpy(&sin->sin_port, buf + 24, 2);
 		r->srclen = sizeof(*sin);
+		memcpy(&dport, buf + 26, 2);
+		proxy_sockaddr(r, 0, buf + 20, dport);
 		return 1;
 	case 0x21:	/* TCP over IPv6 */
 		if (body < 36)
@@ -176,6 +202,8 @@ proxy_v2(const unsigned char *buf, size_t len, struct proxy_result *r,
 		memcpy(&sin6->sin6_addr, buf + 16, 16);
 		memcpy(&sin6->sin6_port, buf + 48, 2);
 		r->srclen = sizeof(*sin6);
+		memcpy(&dport, buf + 50, 2);
+		proxy_sockaddr(r, 1, buf + 32, dport);
 		return 1;
 	case 0x00:	/* UNSPEC: keep the socket's address */
 		r->local = 1;

@@ -87,6 +87,7 @@ render_menu(struct snapshot *s, const char *text, size_t len, const char *dir,
 	ctx.host = s->host;
 	ctx.port = s->params->gopher_port;
 	ctx.dir = dir;
+	ctx.aliases = s->params->aliases;
 	ctx.kind = render_kind;
 	ctx.arg = s;
 	ctx.search = s->searching ? SEARCH_PATH : NULL;

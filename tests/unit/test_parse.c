@@ -140,11 +140,11 @@ static const struct bad_test bad_tests[] = {
 	{ "gemini without cert",
 	    "server \"a\" {\n\troot \"/r\"\n"
 	    "\tlisten gemini on 127.0.0.1\n}\n",
-	    "t.conf:1: server \"a\": gemini needs a cert" },
+	    "t.conf:1: server \"a\": TLS needs a cert" },
 	{ "gemini without key",
 	    "server \"a\" {\n\troot \"/r\"\n\tcert \"/c\"\n"
 	    "\tlisten gemini on 127.0.0.1\n}\n",
-	    "t.conf:1: server \"a\": gemini needs a key" },
+	    "t.conf:1: server \"a\": TLS needs a key" },
 	{ "root twice",
 	    "server \"a\" {\n\troot \"/r\"\n\troot \"/s\"\n}\n",
 	    "t.conf:3: root given twice" },
@@ -190,6 +190,35 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:5: search: prompt is not UTF-8" },
 	{ "search twice", SRV("a", "\tsearch off\n\tsearch off\n"),
 	    "t.conf:6: search given twice" },
+	{ "tls on a gemini listener",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965 tls\n"),
+	    "t.conf:5: tls is not allowed on a gemini listener" },
+	{ "unknown listen flag",
+	    SRV("a", "\tlisten gopher on 127.0.0.1 port 70 fast\n"),
+	    "t.conf:5: expected port or end of line, got fast" },
+	{ "gopher tls needs a cert",
+	    "server \"a\" {\n\troot \"/r\"\n"
+	    "\tlisten gopher on 127.0.0.1 port 70 tls\n}\n",
+	    "t.conf:1: server \"a\": TLS needs a cert" },
+	{ "public without protocol", SRV("a", "\tpublic port 1965\n"),
+	    "t.conf:5: expected gemini or gopher, got port" },
+	{ "public without port", SRV("a", "\tpublic gopher 70\n"),
+	    "t.conf:5: expected port, got 70" },
+	{ "public port out of range",
+	    SRV("a", "\tpublic gemini port 65536\n"),
+	    "t.conf:5: port: 65536 is out of range (1 to 65535)" },
+	{ "public gopher twice",
+	    SRV("a", "\tpublic gopher port 70\n\tpublic gopher port 71\n"),
+	    "t.conf:6: public gopher given twice" },
+	{ "alias not a host name", SRV("a", "\talias \"a b\"\n"),
+	    "t.conf:5: alias: \"a b\" is not a host name" },
+	{ "alias unquoted", SRV("a", "\talias b.example\n"),
+	    "t.conf:5: expected a quoted string, got b.example" },
+	{ "too many aliases", SRV("a", "\talias \"a1\"\n\talias \"a2\"\n"
+	    "\talias \"a3\"\n\talias \"a4\"\n\talias \"a5\"\n"
+	    "\talias \"a6\"\n\talias \"a7\"\n\talias \"a8\"\n"
+	    "\talias \"a9\"\n"),
+	    "t.conf:13: alias: at most 8 per server" },
 	{ "NUL byte", "prefork 2\n# a\0b\n", "t.conf:2: NUL byte in file" },
 	{ "statement after brace",
 	    SRV("a", "\tlisten gemini on 127.0.0.1\n") "prefork 2 }\n",
@@ -405,7 +434,38 @@ check_search(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+static int
+check_scaling(const struct config *conf, char *why, size_t len)
+{
+	struct server	*s = TAILQ_FIRST(&conf->servers);
+	struct listener	*l;
+	int		 flags[3] = { -1, -1, -1 }, n = 0;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (n < 3)
+			flags[n++] = l->flags;
+	if (n != 3 || flags[0] != LISTEN_PROXY ||
+	    flags[1] != (LISTEN_PROXY | LISTEN_TLS) || flags[2] != LISTEN_TLS ||
+	    s->gemini_port != 1965 || s->gopher_port != 70 ||
+	    s->naliases != 2 || strcmp(s->aliases[0], "www.example.org") != 0 ||
+	    strcmp(s->aliases[1], "192.0.2.1") != 0) {
+		snprintf(why, len, "%d listeners, flags %d %d %d, ports %d %d, "
+		    "%d aliases", n, flags[0], flags[1], flags[2],
+		    s->gemini_port, s->gopher_port, s->naliases);
+		return 0;
+	}
+	return 1;
+}
+
 static const struct good_test good_tests[] = {
+	{ "proxy-protocol, tls, public ports, aliases",
+	    SRV("example.org",
+	    "\tlisten gemini on 127.0.0.1 port 11965 proxy-protocol\n"
+	    "\tlisten gopher on 127.0.0.1 port 7070 proxy-protocol tls\n"
+	    "\tlisten gopher on 127.0.0.1 port 7071 tls\n"
+	    "\tpublic gemini port 1965\n\tpublic gopher port 70\n"
+	    "\talias \"www.example.org\"\n\talias \"192.0.2.1\"\n"),
+	    check_scaling },
 	{ "minimal: defaults", MINIMAL, check_defaults },
 	{ "comments, blank lines, CRLF",
 	    "# capsuled.conf\r\n\r\n   # indented comment\n"
