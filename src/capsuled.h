@@ -36,6 +36,8 @@ struct tls;
 #define TIMEOUT_RESPONSE	10	/* s without write progress */
 #define TIMEOUT_LINGER		2	/* s to wait for the client's FIN */
 #define TIMEOUT_RETIRE		60	/* s a retiring worker may drain */
+#define RETIRE_ACK_MS		2000	/* ms to wait for old workers to stop
+					   accepting before a reload is done */
 #define FD_RESERVE		16	/* descriptors kept free per worker */
 #define ACCEPT_BATCH		64	/* accepts per readiness event */
 #define ACCEPT_BACKOFF_MS	100	/* pause after EMFILE/ENFILE */

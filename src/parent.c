@@ -11,6 +11,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -24,10 +25,18 @@
 
 #include "capsuled.h"
 
+/*
+ * Each worker has a socketpair to the parent.  The parent shuts down its
+ * writing side to retire the worker; the worker closes its end once it
+ * has stopped accepting, which the parent reads as EOF.  So a reload
+ * can wait until no old worker takes new connections before it says
+ * the new content is served.  A worker also retires if the parent dies.
+ */
 struct worker {
 	TAILQ_ENTRY(worker)	 entry;
 	pid_t			 pid;
-	int			 pipefd;	/* closing it retires */
+	int			 sock;		/* -1 once the worker let go */
+	int			 retired;	/* asked to go */
 	int			 gen;
 	time_t			 started;
 };
@@ -89,7 +98,8 @@ parent_spawn(struct config *old)
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -1;
-	if (pipe(p) == -1) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, p) == -1) {
 		free(w);
 		return -1;
 	}
@@ -104,7 +114,8 @@ parent_spawn(struct config *old)
 		free(w);
 		close(p[1]);
 		TAILQ_FOREACH(o, &parent_workers, entry)
-			close(o->pipefd);
+			if (o->sock != -1)
+				close(o->sock);
 		close(parent_sigpipe[0]);
 		close(parent_sigpipe[1]);
 		signal(SIGHUP, SIG_DFL);
@@ -115,9 +126,8 @@ parent_spawn(struct config *old)
 		/* NOTREACHED */
 	}
 	close(p[0]);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
 	w->pid = pid;
-	w->pipefd = p[1];
+	w->sock = p[1];
 	w->gen = parent_gen;
 	w->started = time(NULL);
 	TAILQ_INSERT_TAIL(&parent_workers, w, entry);
@@ -143,11 +153,54 @@ parent_retire(int gen)
 	struct worker	*w;
 
 	TAILQ_FOREACH(w, &parent_workers, entry) {
-		if ((gen == 0 || w->gen < gen) && w->pipefd != -1) {
-			close(w->pipefd);
-			w->pipefd = -1;
+		if ((gen == 0 || w->gen < gen) && !w->retired) {
+			shutdown(w->sock, SHUT_WR);
+			w->retired = 1;
 		}
 	}
+}
+
+/*
+ * Wait (at most RETIRE_ACK_MS) until every retired worker has stopped
+ * accepting, that is, closed its end of the socketpair (or died).
+ */
+static void
+parent_await_retired(void)
+{
+	struct pollfd	 pfd[WORKERS_MAX * 4];
+	struct worker	*w;
+	struct timespec	 t0, now;
+	char		 c;
+	nfds_t		 n;
+	long		 left;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		n = 0;
+		TAILQ_FOREACH(w, &parent_workers, entry) {
+			if (!w->retired || w->sock == -1)
+				continue;
+			if (read(w->sock, &c, 1) == 0 ||
+			    (errno != EAGAIN && errno != EINTR)) {
+				close(w->sock);
+				w->sock = -1;
+				continue;
+			}
+			if (n < sizeof(pfd) / sizeof(pfd[0])) {
+				pfd[n].fd = w->sock;
+				pfd[n++].events = POLLIN;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = RETIRE_ACK_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (n == 0 || left <= 0)
+			break;
+		poll(pfd, n, (int)left);
+	}
+	if (n > 0)
+		log_warnx("%d retiring workers still accepting after %d ms",
+		    (int)n, RETIRE_ACK_MS);
 }
 
 static void
@@ -163,7 +216,9 @@ parent_reap(time_t *respawn_at)
 				break;
 		if (w == NULL)
 			continue;
-		if (w->pipefd != -1) {
+		if (w->sock != -1)
+			close(w->sock);
+		if (!w->retired) {
 			/* Not asked to go: replace it, but not in a loop. */
 			if (WIFSIGNALED(status))
 				log_warnx("worker %d killed by signal %d",
@@ -171,7 +226,6 @@ parent_reap(time_t *respawn_at)
 			else
 				log_warnx("worker %d exited with status %d",
 				    (int)pid, WEXITSTATUS(status));
-			close(w->pipefd);
 			*respawn_at = time(NULL) + (time(NULL) - w->started <
 			    RESPAWN_MIN_INTERVAL ? RESPAWN_MIN_INTERVAL : 0);
 		} else if (WIFSIGNALED(status))
@@ -261,6 +315,7 @@ parent_reload(void)
 			log_warnx("could not start a worker");
 	parent_retire(parent_gen);
 	config_free(old);
+	parent_await_retired();
 	TAILQ_FOREACH(s, &conf->servers, entry)
 		log_info("serving %s from %s: %zu paths, %zu KiB", s->name,
 		    s->root, snapshot_count(s->snap),
@@ -293,6 +348,7 @@ parent_reopen(void)
 		if (parent_spawn(NULL) == -1)
 			log_warnx("could not start a worker");
 	parent_retire(parent_gen);
+	parent_await_retired();
 	log_info("reopened the log files");
 }
 

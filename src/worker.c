@@ -81,7 +81,11 @@ worker_conn_closed(void)
 		event_base_loopbreak(worker_evbase);
 }
 
-/* The parent never writes; EOF (or anything) means: retire. */
+/*
+ * The parent never writes; EOF (it shut its side down, or died) or an
+ * error means: retire.  Closing our end afterwards tells the parent we
+ * no longer accept (worker_retire does that after listen_stop).
+ */
 static void
 worker_pipe_cb(int fd, short ev, void *arg)
 {
@@ -89,7 +93,7 @@ worker_pipe_cb(int fd, short ev, void *arg)
 
 	(void)ev;
 	(void)arg;
-	if (read(fd, &c, 1) == -1 && errno == EINTR)
+	if (read(fd, &c, 1) == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
 	worker_retire();
 }

@@ -72,6 +72,20 @@ try:
     check(g.startswith(b"iB2\t"), "reload: new requests see the new "
           "content", g)
 
+    # Once the parent says "serving", no old worker takes a connection:
+    # every request after each reload sees that reload's content.
+    stale = []
+    for n in range(5):
+        with open(os.path.join(d.root, "c.gmi"), "w") as f:
+            f.write("# C%d\n" % n)
+        d.reload()
+        for _ in range(10):
+            r, _ = d.gemini(d.url("/c.gmi"))
+            if r != b"20 text/gemini\r\n# C%d\n" % n:
+                stale.append((n, r))
+    check(not stale, "reload: right after a reload no request gets the "
+          "old content (5 reloads x 10 requests)", stale[:3])
+
     # A reload that fails changes nothing.
     away = d.root + ".away"
     os.rename(d.root, away)
