@@ -155,15 +155,34 @@ main_pidfile(const char *path)
 
 /*
  * Become a daemon: a new session, no terminal, stdin and stdout (and
- * stderr, unless the log goes there) on /dev/null.
+ * stderr, unless the log goes there) on /dev/null.  The process that
+ * was started waits until the daemon has written its pid file, so an
+ * init system that reads the file as soon as we return finds it.
  */
 static void
-main_detach(int keep_stderr)
+main_detach(int keep_stderr, const char *pidfile)
 {
-	int	fd;
+	char	c = 0;
+	int	fd, p[2];
 
-	if (daemon(1, 1) == -1)
-		fatal("daemon");
+	if (pipe(p) == -1)
+		fatal("pipe");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		while (read(p[0], &c, 1) == -1 && errno == EINTR)
+			;
+		_exit(c == '!' ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (pidfile != NULL)
+		main_pidfile(pidfile);
 	if ((fd = open("/dev/null", O_RDWR)) == -1)
 		fatal("/dev/null");
 	dup2(fd, STDIN_FILENO);
@@ -172,6 +191,9 @@ main_detach(int keep_stderr)
 		dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
+	if (write(p[1], "!", 1) != 1)
+		fatal("cannot tell the starting process");
+	close(p[1]);
 }
 
 int
@@ -294,10 +316,9 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (!opt.debug) {
-		main_detach(conf->log_to == LOG_TO_STDERR);
+		main_detach(conf->log_to == LOG_TO_STDERR, opt.pidfile);
 		log_detach(conf);
-	}
-	if (opt.pidfile != NULL)
+	} else if (opt.pidfile != NULL)
 		main_pidfile(opt.pidfile);
 	log_info("capsuled %s: %d workers, %zu paths", CAPSULED_VERSION,
 	    conf->prefork, snapshot_count(TAILQ_FIRST(&conf->servers)->snap));
