@@ -4,6 +4,7 @@
 #   make run       serve capsule/ on gemini://localhost:1965/ and
 #                  gopher://localhost:7070/ (makes a throw-away cert first)
 #   make check     every test; the last line is "N passed, M failed"
+#   make fuzz      run each libFuzzer harness for FUZZ_TIME seconds
 #   make install   PREFIX, DESTDIR, MANDIR honoured
 #
 # GNU make.  On the BSDs use gmake.
@@ -70,7 +71,8 @@ SANDBOXTEST =	$(BUILD)/$(PROG)-sandboxtest
 SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
 		$(BUILD)/obj/sandbox-test.o
 
-.PHONY: all run check unit integration clean install certs
+.PHONY: all run check unit integration clean install certs asan fuzz \
+	fuzz-build hardening
 
 all: $(BUILD)/$(PROG)
 
@@ -118,11 +120,47 @@ run: all certs
 
 unit: $(UNIT_TESTS)
 
-check: all unit $(SANDBOXTEST)
-	@TESTS="$(TESTS)" sh tests/run.sh $(BUILD)
+check: all unit $(SANDBOXTEST) hardening
+	@TESTS="$(TESTS)" ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
+	    FUZZ_TIME=$(FUZZ_TIME) sh tests/run.sh $(BUILD)
+
+# Hardening (issue 3): libFuzzer harnesses (tests/fuzz) and a clang
+# ASan+UBSan build of the daemon that the integration suite runs once;
+# tests/hardening runs them, and the unit tests under valgrind.
+FUZZ_CC ?=	clang
+FUZZ_TIME ?=	60
+FUZZ_BUILD ?=	build-fuzz
+ASAN_BUILD ?=	build-asan
+SAN_FLAGS =	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_CFLAGS =	$(SAN_FLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
+		-D_DEFAULT_SOURCE $(COMPAT_DEFS) $(PKG_CFLAGS) -Isrc
+FUZZERS =	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS =	$(PURE_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
+
+.PRECIOUS: $(FUZZ_BUILD)/obj/%.o
+
+fuzz-build: $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIME=$(FUZZ_TIME) \
+	    sh tests/hardening/test_fuzz.sh
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=$(FUZZ_CC) \
+	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+
+hardening: asan fuzz-build
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)
 
 # Install: the daemon, its manual pages, and under EXAMPLEDIR the example
 # configuration and one directory of init scripts per init system.  The

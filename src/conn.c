@@ -324,6 +324,23 @@ conn_snapshot(struct conn *c, const struct snapshot *snap,
 	return 0;
 }
 
+/*
+ * The name a client gave in TLS (SNI) is the host it set the connection
+ * up for: it must be one of the names of the server that answers, or
+ * the request was meant for another server (53).  Without SNI (an
+ * IP-literal URL, or an old client), or for an IP-literal URL, for
+ * which RFC 6066 has no SNI, the URL's host alone decides.
+ */
+static int
+conn_sni_ok(struct conn *c, const struct server *srv, const struct uri *u)
+{
+	const char	*sni = tlsio_servername(c->tls);
+
+	if (sni == NULL || *sni == '\0' || u->ipliteral)
+		return 1;
+	return config_server_named(srv, sni, strlen(sni));
+}
+
 static void
 conn_gemini(struct conn *c, const char *line, size_t len)
 {
@@ -360,8 +377,10 @@ conn_gemini(struct conn *c, const char *line, size_t len)
 			lp = local;
 	}
 	if (!config_server_uri(srv, &req.uri, lp) ||
-	    !gemini_port_matches(&req.uri, config_public_port(c->l, srv))) {
-		log_debug("%s: gemini: not our host or port", conn_peer(c));
+	    !gemini_port_matches(&req.uri, config_public_port(c->l, srv)) ||
+	    !conn_sni_ok(c, srv, &req.uri)) {
+		log_debug("%s: gemini: not our host or port, or not the "
+		    "host named in SNI", conn_peer(c));
 		conn_reply_status(c, 53);
 		return;
 	}
@@ -804,11 +823,20 @@ conn_io(int fd, short what, void *arg)
 static void
 conn_timeout(int fd, short what, void *arg)
 {
-	struct conn	*c = arg;
+	struct conn			*c = arg;
+	static const char *const	 phase[] = {
+		[CONN_PROXY] = "PROXY header",
+		[CONN_SNIFF] = "first byte",
+		[CONN_HANDSHAKE] = "TLS handshake",
+		[CONN_READ] = "request",
+		[CONN_WRITE] = "response",
+		[CONN_SHUTDOWN] = "close_notify",
+		[CONN_LINGER] = "linger",
+	};
 
 	(void)fd;
 	(void)what;
-	log_debug("%s: deadline passed in state %d", conn_peer(c), c->state);
+	log_debug("%s: %s deadline passed", conn_peer(c), phase[c->state]);
 	conn_free(c);
 }
 

@@ -126,14 +126,18 @@ gopher_add_display(struct buf *b, const char *s, size_t len)
 	}
 }
 
+/*
+ * A selector or host must not break the line (TAB, CR, LF, NUL) and
+ * must be something a client can send back: we refuse selectors with
+ * control bytes, so an item that had one could never be followed.
+ */
 static int
 gopher_field_ok(const char *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < len; i++)
-		if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
-		    s[i] == '\0')
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
 	return 1;
 }
@@ -148,7 +152,7 @@ gopher_item(struct buf *b, char type, const char *display, size_t dlen,
     const char *sel, size_t slen, const char *host, int port)
 {
 	/* The type is one printable ASCII character. */
-	if (!gopher_field_ok(sel, slen) ||
+	if (!gopher_field_ok(sel, slen) || *host == '\0' ||
 	    !gopher_field_ok(host, strlen(host)) ||
 	    (unsigned char)type < 0x21 || (unsigned char)type > 0x7e)
 		return -1;
@@ -331,6 +335,9 @@ gopher_map(struct buf *b, const char *s, size_t len, const char *dir,
 				memcpy(hbuf, f[2], fl[2]);
 				hbuf[fl[2]] = '\0';
 				p = 70;
+				/* A NUL would cut the host: no item then. */
+				if (memchr(f[2], '\0', fl[2]) != NULL)
+					hbuf[0] = '\0';
 			} else
 				strlcpy(hbuf, host, sizeof(hbuf));
 			if (nf >= 4 && fl[3] > 0 && fl[3] < 6) {

@@ -30,6 +30,7 @@ static struct config	*listen_conf;
 static struct event	*listen_backoff;
 static int		 listen_paused;
 static int		 listen_active;
+static int		 listen_fd_short;	/* in an EMFILE episode */
 
 static int
 listen_socket(struct listener *l, const char **errstr)
@@ -160,8 +161,14 @@ listen_accept(int fd, short ev, void *arg)
 				return;
 			case EMFILE:
 			case ENFILE:
-				/* Let closing connections free some first. */
-				log_warn("accept on %s", l->name);
+				/*
+				 * Let closing connections free some first;
+				 * say so once, not at every retry.
+				 */
+				if (!listen_fd_short)
+					log_warn("accept on %s, pausing",
+					    l->name);
+				listen_fd_short = 1;
 				listen_paused |= LISTEN_PAUSE_FD;
 				listen_update();
 				evtimer_add(listen_backoff, &tv);
@@ -170,6 +177,10 @@ listen_accept(int fd, short ev, void *arg)
 				log_warn("accept on %s", l->name);
 				return;
 			}
+		}
+		if (listen_fd_short) {
+			log_warnx("accepting again on %s", l->name);
+			listen_fd_short = 0;
 		}
 		conn_accepted(l, s, &ss, len);
 	}

@@ -308,6 +308,7 @@ main(int argc, char *argv[])
 	}
 	if (parent_setup(conf, NULL, !opt.check, &err) == -1) {
 		fprintf(stderr, "capsuled: %s\n", err);
+		config_free(conf);
 		return 1;
 	}
 	if (opt.check) {

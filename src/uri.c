@@ -279,9 +279,10 @@ uri_parse(const char *s, size_t len, struct uri *u, const char **errstr)
 }
 
 /*
- * Percent-decode a path into out (outsize bytes, NUL-terminated).  An
- * encoded NUL or '/' is refused: neither can name a file, and an
- * encoded slash is a classic way to smuggle a dot segment past a check.
+ * Percent-decode a path into out (outsize bytes, NUL-terminated).  A
+ * NUL, raw or encoded, and an encoded '/' are refused: neither can name
+ * a file, and an encoded slash is a classic way to smuggle a dot segment
+ * past a check.
  */
 int
 uri_path_decode(const char *s, size_t len, char *out, size_t outsize,
@@ -292,6 +293,10 @@ uri_path_decode(const char *s, size_t len, char *out, size_t outsize,
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
+		if (c == '\0') {
+			*errstr = "NUL in path";
+			return -1;
+		}
 		if (c == '%') {
 			if (len - i < 3 || uri_hexval(s[i + 1]) == -1 ||
 			    uri_hexval(s[i + 2]) == -1) {

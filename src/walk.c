@@ -292,6 +292,18 @@ walk_symlink(struct walk *w, const char *key, char *disk, size_t disksize,
 static int	walk_dir(struct walk *, int, const char *, const char *,
 		    const char **);
 
+/* Is st one of the directories being walked (a symlink loop)? */
+static int
+walk_is_ancestor(const struct walk *w, const struct stat *st)
+{
+	int	d;
+
+	for (d = 0; d < w->depth; d++)
+		if (w->dev[d] == st->st_dev && w->ino[d] == st->st_ino)
+			return 1;
+	return 0;
+}
+
 /* Listing line for a directory that has no index.gmi. */
 static void
 walk_listing_add(struct buf *b, const char *name, int isdir)
@@ -335,6 +347,11 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 	    walk_symlink(w, ckey, cdisk, sizeof(cdisk), &st) == -1)
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
+		/* Not even listed: it would be an empty copy of itself. */
+		if (walk_is_ancestor(w, &st)) {
+			log_info("capsule: %s: directory loop, skipped", ckey);
+			return 0;
+		}
 		strlcat(ckey, "/", sizeof(ckey));
 		if ((idx = snapshot_add(s, ckey, strlen(ckey), SNAP_DIR)) == -1 ||
 		    snapshot_add(s, ckey, strlen(ckey) - 1, SNAP_REDIRECT) == -1) {
@@ -374,7 +391,7 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 	struct buf	 listing;
 	char		**names;
 	size_t		 count = 0, i;
-	int		 fd, d, rc = -1;
+	int		 fd, rc = -1;
 
 	if (w->depth > SNAPSHOT_MAX_DEPTH)
 		return walk_fail(errstr, key, "directories nested too deep");
@@ -385,12 +402,10 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 		close(fd);
 		return walk_fail_errno(errstr, key);
 	}
-	for (d = 0; d < w->depth; d++) {
-		if (w->dev[d] == st.st_dev && w->ino[d] == st.st_ino) {
-			close(fd);
-			log_info("capsule: %s: directory loop, skipped", key);
-			return 0;
-		}
+	if (walk_is_ancestor(w, &st)) {
+		close(fd);
+		log_info("capsule: %s: directory loop, skipped", key);
+		return 0;
 	}
 	w->dev[w->depth] = st.st_dev;
 	w->ino[w->depth] = st.st_ino;

@@ -40,7 +40,8 @@ done
 
 for t in "$top"/tests/*/test_*.sh; do
 	[ -f "$t" ] || continue
-	run_one "$(basename "$(dirname "$t")")/$(basename "$t")" sh "$t"
+	run_one "$(basename "$(dirname "$t")")/$(basename "$t")" sh "$t" \
+	    "$build"
 done
 
 for t in "$top"/tests/integration/test_*.py; do

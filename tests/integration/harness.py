@@ -45,7 +45,33 @@ def check(cond, name, detail=None):
     return cond
 
 
+# What a sanitizer writes when it finds something (ASan, LSan, UBSan).
+SANITIZER_MARKS = ("==ERROR: ", ": runtime error: ", "ERROR: Can't open file")
+
+
+def sanitizer_reports():
+    """With CAPSULED_SANITIZED set (tests/hardening/test_asan.sh), every
+    daemon log of this run must be free of sanitizer reports: chrooted
+    workers can only write theirs to the log they inherited."""
+    found, logs = [], 0
+    for top, _, files in os.walk(_TMP):
+        if "log" not in files:
+            continue
+        logs += 1
+        with open(os.path.join(top, "log"), errors="replace") as f:
+            text = f.read()
+        for mark in SANITIZER_MARKS:
+            at = text.find(mark)
+            if at != -1:
+                found.append(text[max(0, at - 200):at + 1500])
+                break
+    check(not found, "sanitizer: no report in the %d daemon logs" % logs,
+          found[:2])
+
+
 def done():
+    if os.environ.get("CAPSULED_SANITIZED"):
+        sanitizer_reports()
     shutil.rmtree(_TMP, ignore_errors=True)
     sys.exit(1 if FAILED else 0)
 
@@ -130,11 +156,11 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write(template.format(user=user, **self.__dict__))
 
-    def start(self):
+    def start(self, timeout=10):
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.argv, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
+        deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("capsuled exited: " + self.logtext())

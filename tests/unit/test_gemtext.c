@@ -197,6 +197,8 @@ static const struct gemtext_test tests[] = {
 	    S("=> bad%0Aname.gmi Label\n"), I("Label") },
 	{ "link: CR inside a web URL becomes text",
 	    S("=> https://e.org/a\rb X\n"), I("X") },
+	{ "link: control byte inside a web URL becomes text",
+	    S("=> gemini://e.org\x1f# X\n"), I("X") },
 	{ "link: => alone is text", S("=>\n"), I("=>") },
 	{ "link: => and spaces is text", S("=>   \n"), I("=>") },
 	{ "link: gemini://h/x.gmi is local", S("=> gemini://h/x.gmi X\n"),

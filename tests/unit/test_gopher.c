@@ -149,6 +149,13 @@ static const struct item_test item_tests[] = {
 	    -1, "" },
 	{ "item: host with TAB refused", '1', S("L"), S("/x"), "h\tx", 70, -1,
 	    "" },
+	{ "item: selector with a control byte refused", '1', S("L"),
+	    S("/a\x01b"), "h", 70, -1, "" },
+	{ "item: selector with DEL refused", '1', S("L"), S("/a\x7f"), "h",
+	    70, -1, "" },
+	{ "item: host with a control byte refused", '1', S("L"), S("/x"),
+	    "h\x1bx", 70, -1, "" },
+	{ "item: empty host refused", '1', S("L"), S("/x"), "", 70, -1, "" },
 	{ "item: TAB as type refused", '\t', S("L"), S("/x"), "h", 70, -1,
 	    "" },
 	{ "item: NUL as type refused", '\0', S("L"), S("/x"), "h", 70, -1,
@@ -236,6 +243,10 @@ static const struct map_test map_tests[] = {
 	{ "map: \".\\r\\n\" ends the map", "a\r\n.\r\nb\r\n", "/d/",
 	    "ia\t\th\t7070\r\n" },
 	{ "map: \"..\" is text", "..\n", "/d/", "i..\t\th\t7070\r\n" },
+	{ "map: control byte in selector makes an info line",
+	    "0Ctl\tsel\x01\n", "/d/", "i0Ctl\t\th\t7070\r\n" },
+	{ "map: control byte in host makes an info line",
+	    "1H\t/x\th\x01st\t70\n", "/d/", "i1H\t\th\t7070\r\n" },
 	{ "map: root dir prefix", "0F\tf.txt\n", "/",
 	    "0F\t/f.txt\th\t7070\r\n" },
 	{ "map: mixed",
@@ -614,6 +625,12 @@ test_map(void)
 	s = repeat("i", 'x', 67, "\t\th\t7070\r\n");
 	UNIT_STR_EQ("map: long info line cut at 67", b.data, b.len, s);
 	free(s);
+
+	/* A NUL would cut the host short: the line becomes text instead. */
+	buf_reset(&b);
+	gopher_map(&b, "1H\t/x\t\0h\t70\n", 12, "/d/", "h", 7070);
+	UNIT_STR_EQ("map: NUL in host makes an info line", b.data, b.len,
+	    "i1H\t\th\t7070\r\n");
 	buf_free(&b);
 }
 

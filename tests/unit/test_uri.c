@@ -376,6 +376,11 @@ test_decode(void)
 		}
 	}
 
+	/* A raw NUL would cut the C string the path becomes. */
+	err = NULL;
+	rc = uri_path_decode("/a\0b", 4, out, sizeof(out), &outlen, &err);
+	UNIT_CHECK(rc == -1 && err != NULL, "decode: refuses a raw NUL");
+
 	/* The output buffer bounds the result, NUL included. */
 	rc = uri_path_decode("/abcd", 5, out, 5, &outlen, &err);
 	UNIT_CHECK(rc == -1, "decode: refuses a result that does not fit");

@@ -1,0 +1,64 @@
+/*
+ * fuzz_gemtext.c: libFuzzer harness for the gemtext renderer.  Any bytes
+ * at all, rendered by gemtext_to_gopher, must give a well-formed Gopher
+ * menu (the oracle in fuzz.h): this is what keeps a capsule author's
+ * typo, or a hostile file, from breaking every Gopher client that reads
+ * the page.  The first byte picks the page's directory, port, aliases
+ * and how the kind callback types local links, so those paths are
+ * explored too.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsuled.h"
+#include "fuzz.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const char *const	fuzz_aliases[] = { "example.org", NULL };
+
+/* Types a real snapshot hands out, and "not in the capsule". */
+static char
+fuzz_kind(void *arg, const char *path, size_t len)
+{
+	static const char	types[] = { '\0', '0', '1', 'I', '9', 'g',
+				    'h', 's' };
+	unsigned		h = *(const unsigned char *)arg;
+	size_t			i;
+
+	FUZZ_ASSERT(len >= 1 && path[0] == '/' &&
+	    memchr(path, '\0', len) == NULL, "kind asked about a path");
+	for (i = 0; i < len; i++)
+		h = h * 31 + (unsigned char)path[i];
+	return types[h % sizeof(types)];
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct gemtext_ctx	 ctx;
+	struct buf		 b;
+	unsigned char		 opt;
+
+	if (size == 0)
+		return 0;
+	opt = data[0];
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.host = "localhost";
+	ctx.port = (opt & 3) == 0 ? 70 : (opt & 3) == 1 ? 7070 :
+	    (opt & 3) == 2 ? 1 : 65535;
+	ctx.dir = opt & 4 ? "/a/b c/" : "/";
+	ctx.aliases = opt & 8 ? fuzz_aliases : NULL;
+	ctx.kind = opt & 16 ? fuzz_kind : NULL;
+	ctx.arg = &opt;
+	buf_init(&b);
+	FUZZ_ASSERT(gemtext_to_gopher((const char *)data + 1, size - 1, &ctx,
+	    &b) == 0, "rendering succeeds");
+	fuzz_menu(b.data, b.len);
+	buf_free(&b);
+	return 0;
+}
