@@ -5,7 +5,8 @@ running daemon: 59 for every kind of malformed request (BOM, NUL raw and
 encoded, invalid UTF-8, encoded slashes and dots, control bytes), 53 for
 every other scheme, host and port, 20 for the legal variants, the exact
 header form of every reply, close_notify after every complete response,
-TLS 1.2 and 1.3 only, no 0-RTT, SNI, and no worker lost on the way.
+TLS 1.2 and 1.3 only, no 0-RTT, SNI, lang, and no worker lost on the
+way.
 The deadline rules (bare LF, slow clients, aborted responses) are in
 test_slow.py.
 """
@@ -310,5 +311,38 @@ try:
 finally:
     rc = d.stop()
 check(rc == 0, "gemini rules: SIGTERM ends the daemon with status 0", rc)
+
+# lang, when configured: on every text/gemini reply, and only there;
+# several tags are quoted.
+LANG_CONF = """{user}server "localhost" {{
+\troot "{root}"
+\tcert "{crt}"
+\tkey "{key}"
+\tlang "%s"
+\tlisten gemini on 127.0.0.1 port {gemini_port}
+\tlisten gopher on 127.0.0.1 port {gopher_port}
+}}
+"""
+for tags, param in (("en", b"lang=en"), ("en,fr", b'lang="en,fr"')):
+    d = Daemon({"index.gmi": "# Home\n", "notes.txt": "notes\n",
+                "dir/a.gmi": "# A\n", "empty/": ""}, conf=LANG_CONF % tags)
+    try:
+        r, _ = d.gemini(d.url("/"))
+        check(r == b"20 text/gemini; " + param + b"\r\n# Home\n",
+              "gemini lang %s: a page is 20 text/gemini; %s" %
+              (tags, param.decode()), r)
+        r, _ = d.gemini(d.url("/empty/"))
+        check(r.startswith(b"20 text/gemini; " + param + b"\r\n"),
+              "gemini lang %s: a generated listing carries it too" % tags, r)
+        r, _ = d.gemini(d.url("/notes.txt"))
+        check(r == b"20 text/plain; charset=utf-8\r\nnotes\n",
+              "gemini lang %s: not on other types" % tags, r)
+        r, _ = d.gemini(d.url("/nothing"))
+        check(r == b"51 Not found\r\n",
+              "gemini lang %s: not on a 51" % tags, r)
+        check(d.gopher("/").startswith(b"iHome\t"),
+              "gemini lang %s: Gopher is unchanged" % tags)
+    finally:
+        d.stop()
 
 done()
