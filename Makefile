@@ -50,7 +50,7 @@ COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy
 		$(if $(findstring HAVE_STRTONUM,$(COMPAT_DEFS)),,src/compat/strtonum.c)
 
 # Pure modules: no sockets, no event loop; unit-tested and fuzzed.
-PURE_SRCS =	src/buf.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
+PURE_SRCS =	src/buf.c src/hash.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
 		src/gopher.c src/gemini.c src/proxy.c src/log.c src/words.c \
 		src/indexer.c src/search.c src/results.c $(COMPAT_SRCS)
 SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \

@@ -127,6 +127,9 @@ __attribute__((__noreturn__))
 void	 fatalx(const char *, ...)
 	    __attribute__((__format__(printf, 1, 2)));
 
+/* hash.c */
+uint32_t hash_bytes(const char *, size_t);
+
 /* utf8.c */
 int	 utf8_valid(const char *, size_t);
 size_t	 utf8_charlen(const char *, size_t);

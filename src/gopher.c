@@ -28,15 +28,30 @@ gopher_line_complete(const char *buf, size_t len, size_t *linelen)
 	return 1;
 }
 
-/* Gopher+ marks what follows the selector; we serve plain Gopher. */
+/*
+ * Gopher+ marks what follows the selector ("+", "!", "$", a view such
+ * as "+text/plain", attributes such as "!+ABSTRACT"); we serve plain
+ * Gopher and ignore them.  Anything else is a search string, so that a
+ * search for "+word" still searches.
+ */
 static int
 gopher_is_plus(const char *f, size_t len)
 {
-	if (len == 0)
+	size_t	i;
+
+	if (len == 0 || strchr("+!$", f[0]) == NULL)
 		return 0;
-	if (f[0] == '+')
+	if (len == 1 || f[1] == '+')
 		return 1;
-	return len == 1 && (f[0] == '!' || f[0] == '$');
+	if (f[0] != '+' || memchr(f, ' ', len) != NULL)
+		return 0;
+	/* A view has a slash; an attribute name is upper case. */
+	if (memchr(f, '/', len) != NULL)
+		return 1;
+	for (i = 1; i < len; i++)
+		if (f[i] < 'A' || f[i] > 'Z')
+			return 0;
+	return 1;
 }
 
 /*

@@ -62,19 +62,6 @@ struct indexer {
 
 static const char	*indexer_sort_pool;	/* for indexer_cmp */
 
-static uint32_t
-indexer_hash(const char *p, size_t len)
-{
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* p with room for need elements of size bytes, or NULL (p kept). */
 static void *
 indexer_grow(void *p, size_t *cap, size_t need, size_t size)
@@ -118,7 +105,7 @@ indexer_word(struct indexer *x, const char *w, size_t len)
 {
 	struct indexer_term	*t;
 	void			*np;
-	uint32_t		 h = indexer_hash(w, len);
+	uint32_t		 h = hash_bytes(w, len);
 	size_t			 slot;
 
 	if (x->table == NULL || (x->nterms + 1) * 2 > x->tmask + 1)

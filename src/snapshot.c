@@ -37,19 +37,6 @@ struct arena_chunk {
 	char			 data[];
 };
 
-static uint32_t
-snapshot_hash(const char *p, size_t len)
-{
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 void *
 snapshot_alloc(struct snapshot *s, size_t n)
 {
@@ -118,7 +105,7 @@ snapshot_add(struct snapshot *s, const char *path, size_t len, int kind)
 	if ((e->path = snapshot_strdup(s, path, len)) == NULL)
 		return -1;
 	e->pathlen = len;
-	e->hash = snapshot_hash(path, len);
+	e->hash = hash_bytes(path, len);
 	e->kind = kind;
 	return (int)s->n++;
 }
@@ -157,7 +144,7 @@ const struct snapshot_entry *
 snapshot_find(const struct snapshot *s, const char *path, size_t len)
 {
 	const struct snapshot_entry	*e;
-	uint32_t			 h = snapshot_hash(path, len);
+	uint32_t			 h = hash_bytes(path, len);
 	size_t				 slot = h & s->tmask;
 
 	while (s->table[slot] != 0) {

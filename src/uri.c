@@ -279,24 +279,19 @@ uri_parse(const char *s, size_t len, struct uri *u, const char **errstr)
 }
 
 /*
- * Percent-decode a path into out (outsize bytes, NUL-terminated).  A
- * NUL, raw or encoded, and an encoded '/' are refused: neither can name
- * a file, and an encoded slash is a classic way to smuggle a dot segment
- * past a check.
+ * Percent-decode [s, s+len) into out (outsize bytes, NUL-terminated).
+ * A NUL, raw or encoded, is refused always; an encoded '/' only when
+ * noslash is set.  Returns -1 with the reason in *errstr.
  */
-int
-uri_path_decode(const char *s, size_t len, char *out, size_t outsize,
-    size_t *outlen, const char **errstr)
+static int
+uri_decode(const char *s, size_t len, char *out, size_t outsize,
+    size_t *outlen, int noslash, const char **errstr)
 {
 	size_t	i, n = 0;
 	int	c;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
-		if (c == '\0') {
-			*errstr = "NUL in path";
-			return -1;
-		}
 		if (c == '%') {
 			if (len - i < 3 || uri_hexval(s[i + 1]) == -1 ||
 			    uri_hexval(s[i + 2]) == -1) {
@@ -305,27 +300,42 @@ uri_path_decode(const char *s, size_t len, char *out, size_t outsize,
 			}
 			c = uri_hexval(s[i + 1]) * 16 + uri_hexval(s[i + 2]);
 			i += 2;
-			if (c == '\0') {
-				*errstr = "encoded NUL in path";
-				return -1;
-			}
-			if (c == '/') {
+			if (c == '/' && noslash) {
 				*errstr = "encoded slash in path";
 				return -1;
 			}
 		}
+		if (c == '\0') {
+			*errstr = "NUL in URI";
+			return -1;
+		}
 		if (n + 1 >= outsize) {
-			*errstr = "path too long";
+			*errstr = "too long once decoded";
 			return -1;
 		}
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
-	if (!utf8_valid(out, n)) {
+	*outlen = n;
+	return 0;
+}
+
+/*
+ * Percent-decode a path into out (outsize bytes, NUL-terminated).  A
+ * NUL, raw or encoded, and an encoded '/' are refused: neither can name
+ * a file, and an encoded slash is a classic way to smuggle a dot segment
+ * past a check.  The result must be UTF-8.
+ */
+int
+uri_path_decode(const char *s, size_t len, char *out, size_t outsize,
+    size_t *outlen, const char **errstr)
+{
+	if (uri_decode(s, len, out, outsize, outlen, 1, errstr) == -1)
+		return -1;
+	if (!utf8_valid(out, *outlen)) {
 		*errstr = "path is not UTF-8";
 		return -1;
 	}
-	*outlen = n;
 	return 0;
 }
 
@@ -474,23 +484,7 @@ int
 uri_query_decode(const char *s, size_t len, char *out, size_t outsize,
     size_t *outlen)
 {
-	size_t	i, n = 0;
-	int	c;
+	const char	*err;
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (len - i < 3 || uri_hexval(s[i + 1]) == -1 ||
-			    uri_hexval(s[i + 2]) == -1)
-				return -1;
-			c = uri_hexval(s[i + 1]) * 16 + uri_hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c == '\0' || n + 1 >= outsize)
-			return -1;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return 0;
+	return uri_decode(s, len, out, outsize, outlen, 0, &err);
 }
