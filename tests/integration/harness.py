@@ -249,6 +249,36 @@ class Daemon:
         return "gemini://%s:%d%s" % (self.host, self.gemini_port, path)
 
 
+def wait_for(pred, timeout=10, step=0.05):
+    """Poll pred until it holds or timeout seconds pass (bounded)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def refused(port, addr="127.0.0.1"):
+    """Does nothing listen on addr:port?"""
+    try:
+        socket.create_connection((addr, port), 1).close()
+        return False
+    except OSError:
+        return True
+
+
+def read_all(sock, timeout=5):
+    """Everything sock receives until EOF."""
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def client_context():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False

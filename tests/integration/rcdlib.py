@@ -12,7 +12,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import cert, check, free_port, gemini_raw, plain_raw
+from harness import (cert, check, free_port, gemini_raw, plain_raw,  # noqa: F401
+                     wait_for)
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILT = os.path.abspath(os.environ.get(
@@ -160,14 +161,6 @@ def gopher_get(port, selector="/"):
     except OSError as e:
         return ("<%s>" % e).encode()
 
-
-def wait_for(pred, timeout=10, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def procs_of(exe):

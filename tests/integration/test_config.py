@@ -14,8 +14,8 @@ import ssl
 import subprocess
 import time
 
-from harness import (CAPSULED, Daemon, cert, check, client_context, done,
-                     free_port, gemini_raw, plain_raw)
+from harness import (CAPSULED, cert, check, client_context, Daemon, done,
+                     free_port, gemini_raw, plain_raw, refused, wait_for)
 
 CONF = """# test configuration
 {user}prefork 2
@@ -61,13 +61,6 @@ def listening_inodes(port):
     return found
 
 
-def refused(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 1).close()
-        return False
-    except OSError:
-        return True
-
 
 def line_of(path, text):
     """The 1-based line of path that contains text."""
@@ -77,14 +70,6 @@ def line_of(path, text):
                 return n
     return 0
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # --- one server from a file --------------------------------------------

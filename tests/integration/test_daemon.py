@@ -16,7 +16,7 @@ import socket
 import subprocess
 import time
 
-from harness import CAPSULED, Daemon, check, done
+from harness import (CAPSULED, check, Daemon, done, refused, wait_for)
 
 CONF = """{user}prefork 2
 {log}
@@ -29,14 +29,6 @@ server "localhost" {{
 }}
 """
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def read(path):
@@ -66,13 +58,6 @@ def children(pid):
                          text=True).stdout
     return [int(p) for p in out.split()]
 
-
-def refused(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 1).close()
-        return False
-    except OSError:
-        return True
 
 
 def stop_by_pidfile(pidfile, label):

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 
-from harness import Daemon, check, done, gemini_raw, plain_raw
+from harness import (check, Daemon, done, gemini_raw, plain_raw, wait_for)
 
 LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}) (\S+) '
                   r'(gemini|gopher) (\S+) "((?:[^"\\]|\\x[0-9a-f]{2})*)" '
@@ -38,14 +38,6 @@ server "localhost" {{
 FILES = {"index.gmi": "# Home\n", "a.gmi": "# A\n",
          "big.bin": b"x" * (8 * 1024 * 1024)}
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def lines(path):

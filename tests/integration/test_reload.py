@@ -12,21 +12,14 @@ import socket
 import threading
 import time
 
-from harness import Daemon, check, done, gemini_raw, plain_raw
+from harness import (check, Daemon, done, gemini_raw, plain_raw, read_all,
+                     wait_for)
 
 FILES = {
     "index.gmi": "# Home\n=> a.gmi A\n",
     "a.gmi": "# A\n" + "word " * 600 + "\n",
 }
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 d = Daemon(FILES, workers=2)
@@ -58,13 +51,7 @@ try:
         f.write("# B2\nchanged\n")
     check(d.reload(), "reload: second SIGHUP succeeds")
     s.sendall(b"mi\r\n")
-    s.settimeout(5)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_all(s)
     s.close()
     check(data.startswith(b"iB\t"), "reload: a request in flight finishes "
           "on the old content", data)
@@ -160,13 +147,7 @@ try:
     d.send(signal.SIGTERM)
     time.sleep(0.3)
     s.sendall(b"mi\r\n")
-    s.settimeout(5)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_all(s)
     s.close()
     check(data == want_gopher, "shutdown: a request in flight at SIGTERM "
           "is answered", data[:80])

@@ -19,8 +19,8 @@ import tempfile
 import threading
 import time
 
-from harness import (CAPSULED, Daemon, check, done, gemini_raw, plain_raw,
-                     _TMP)
+from harness import (_TMP, CAPSULED, check, Daemon, done, gemini_raw,
+                     plain_raw, wait_for)
 
 if os.geteuid() != 0:
     check(False, "sandbox: these tests need root (chroot, setresuid); "
@@ -51,14 +51,6 @@ def status(pid):
             fields[key] = value.split()
     return fields
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def make_chroot(mode=0o755):

@@ -28,8 +28,8 @@ import subprocess
 import threading
 import time
 
-from harness import (Daemon, check, client_context, done, gemini_raw,
-                     plain_raw)
+from harness import (check, client_context, Daemon, done, gemini_raw,
+                     plain_raw, wait_for)
 
 DEADLINE = 10           # the documented default of every deadline
 LATE = 4.5              # generous margin for a loaded 2-core machine
@@ -78,14 +78,6 @@ def rss_kb(pid):
                 return int(line.split()[1])
     return 0
 
-
-def wait_for(pred, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def latencies(d, n=10):
