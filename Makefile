@@ -5,6 +5,7 @@
 #                  gopher://localhost:7070/ (makes a throw-away cert first)
 #   make check     every test; the last line is "N passed, M failed"
 #   make fuzz      run each libFuzzer harness for FUZZ_TIME seconds
+#   make bench     the benchmark (tests/bench/; minutes; not in check)
 #   make install   PREFIX, DESTDIR, MANDIR honoured
 #
 # GNU make.  On the BSDs use gmake.
@@ -72,7 +73,7 @@ SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
 		$(BUILD)/obj/sandbox-test.o
 
 .PHONY: all run check unit integration clean install certs asan fuzz \
-	fuzz-build hardening
+	fuzz-build hardening bench
 
 all: $(BUILD)/$(PROG)
 
@@ -158,6 +159,17 @@ asan:
 	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
 
 hardening: asan fuzz-build
+
+# The benchmark: load generator and floor responders, then the run.
+BENCH_LIBS :=	$(shell $(PKG_CONFIG) --libs libtls libssl libcrypto \
+		    2>/dev/null || echo -ltls -lssl -lcrypto)
+
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+bench: all $(BUILD)/bench/loadgen $(BUILD)/bench/floor
+	BUILD=$(abspath $(BUILD)) python3 tests/bench/bench.py
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -1,0 +1,785 @@
+#!/usr/bin/env python3
+"""
+bench.py: `make bench`.  Measures capsuled against the floor responders
+(tests/bench/floor.c) with the load generator (tests/bench/loadgen.c), all
+on loopback, every run bounded in request count and time:
+
+  1. Gemini (3 KB page) and Gopher (menu, 3 KB text) at concurrency 1, 16
+     and 64: requests/s, latency percentiles, server CPU microseconds per
+     request (utime+stime from /proc/PID/stat of the parent and all its
+     workers, before and after) for capsuled and for the floor, and their
+     ratio.  capsuled runs with one worker pinned to CPU 0, the load on
+     CPU 1.
+  2. Bytes and TCP segments per Gemini request, session tickets, and what
+     a client that tries to resume gets.
+  3. 10,000 idle connections (TCP; TLS after the handshake): total RSS of
+     capsuled while a normal request is answered, and its latency.
+  4. A burst of 10,000 connects: dropped or not (listen overflows).
+  5. SIGHUP on a 10,000-file capsule under load: time until the new
+     content is served, failed requests, snapshot memory per file.
+  6. -j 2 with two load processes: the scaling.
+
+Each measurement runs BENCH_REPEAT times (default 3); the median is
+shown.  Environment: BENCH_QUICK=1 for a short smoke run, BENCH_ONLY=
+"table,bytes,idle,burst,reload,scale" to run some sections only,
+CAPSULED=path to measure another build.  The numbers go to stdout;
+BENCH_JSON=path also writes them as JSON.
+"""
+
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+CAPSULED = os.environ.get("CAPSULED", os.path.join(BUILD, "capsuled"))
+LOADGEN = os.path.join(BUILD, "bench", "loadgen")
+FLOOR = os.path.join(BUILD, "bench", "floor")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+REPEAT = int(os.environ.get("BENCH_REPEAT", "1" if QUICK else "3"))
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SERVER_CPU = "0"
+LOAD_CPU = "1"
+IDLE_CONNS = 2000 if QUICK else 10000
+RELOAD_FILES = 10000
+RESULTS = {}
+
+TMP = tempfile.mkdtemp(prefix="capsuled-bench-")
+STARTED = []          # every process we started, to stop at the end
+
+
+def section(name):
+    return not ONLY or name in ONLY
+
+
+def say(*args):
+    print(*args)
+    sys.stdout.flush()
+
+
+# Setup -------------------------------------------------------------
+
+def make_cert():
+    crt = os.path.join(TMP, "localhost.crt")
+    key = os.path.join(TMP, "localhost.key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", key, "-out", crt],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return crt, key
+
+
+WORDS = ("the capsule serves small pages of text over gemini and gopher "
+         "from one directory with prepared answers in memory").split()
+
+
+def prose(nbytes, seed):
+    """Deterministic filler text of exactly nbytes, lines under 70."""
+    out, line, i = [], [], seed
+    total = 0
+    while total < nbytes:
+        w = WORDS[(i * 7 + seed) % len(WORDS)]
+        i += 1
+        if sum(len(x) + 1 for x in line) + len(w) > 64:
+            s = " ".join(line) + ".\n"
+            out.append(s)
+            total += len(s)
+            line = []
+        line.append(w)
+    return "".join(out)[:nbytes - 1] + "\n"
+
+
+def make_small_capsule():
+    root = os.path.join(TMP, "capsule")
+    os.makedirs(root)
+    head = "# A page of three kilobytes\n\n"
+    with open(os.path.join(root, "page.gmi"), "w") as f:
+        f.write(head + prose(3072 - len(head), 1))
+    with open(os.path.join(root, "page.txt"), "w") as f:
+        f.write(prose(3072, 2))
+    with open(os.path.join(root, "index.gmi"), "w") as f:
+        f.write("# Bench capsule\n\nSome words to wrap into info lines, "
+                "as a real front page has.\n\n"
+                "=> page.gmi A 3 KB page\n=> page.txt A 3 KB text\n"
+                "=> gemini://example.org/ Elsewhere\n"
+                "=> https://example.org/ The web\n")
+    return root
+
+
+def make_big_capsule():
+    """RELOAD_FILES pages in 100 directories, each with an index."""
+    root = os.path.join(TMP, "big")
+    ndirs = 100
+    per = RELOAD_FILES // ndirs
+    os.makedirs(root)
+    with open(os.path.join(root, "index.gmi"), "w") as f:
+        f.write("# Big capsule\n\n")
+        for d in range(ndirs):
+            f.write("=> d%02d/ Directory %d\n" % (d, d))
+    n = 1
+    for d in range(ndirs):
+        dd = os.path.join(root, "d%02d" % d)
+        os.makedirs(dd)
+        with open(os.path.join(dd, "index.gmi"), "w") as f:
+            f.write("# Directory %d\n\n" % d)
+            for i in range(per - 1):
+                f.write("=> p%03d.gmi Page %d\n" % (i, i))
+        for i in range(per - 1):
+            with open(os.path.join(dd, "p%03d.gmi" % i), "w") as f:
+                f.write("# Page %d of directory %d\n\n%s" %
+                        (i, d, prose(600, i + d)))
+            n += 1
+        n += 1
+    return root, n
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+# Processes ---------------------------------------------------------
+
+def cpu_ticks(pid):
+    """utime+stime of pid, plus the children it has reaped."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return 0
+    fields = s[s.rindex(")") + 2:].split()
+    return sum(int(fields[i]) for i in (11, 12, 13, 14))
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                s = f.read()
+        except OSError:
+            continue
+        if int(s[s.rindex(")") + 2:].split()[1]) == pid:
+            out.append(int(d))
+    return out
+
+
+def tree(pid):
+    return [pid] + children(pid)
+
+
+def tree_cpu(pid):
+    return sum(cpu_ticks(p) for p in tree(pid))
+
+
+def status_kb(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kb(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Capsuled:
+    def __init__(self, root, crt, key, workers=1, pin=True, extra=()):
+        self.gemini = free_port()
+        self.gopher = free_port()
+        self.log = os.path.join(TMP, "capsuled-%d.log" % self.gemini)
+        argv = [CAPSULED, "-d", "-H", "localhost",
+                "-p", "127.0.0.1:%d" % self.gemini,
+                "-g", "127.0.0.1:%d" % self.gopher,
+                "-c", crt, "-k", key, "-j", str(workers)] + list(extra)
+        if os.geteuid() == 0:
+            argv += ["-u", "nobody"]
+        argv.append(root)
+        if pin:
+            argv = ["taskset", "-c", SERVER_CPU] + argv
+        self.logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        STARTED.append(self.proc)
+        self.pid = self.proc.pid
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("capsuled exited: " + self.logtext())
+            if "gopher on" in self.logtext() and \
+                    len(children(self.pid)) >= workers:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("capsuled did not start: " + self.logtext())
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def url(self, path):
+        return "gemini://localhost:%d%s" % (self.gemini, path)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+
+
+class Floor:
+    def __init__(self, resp, tls, crt, key, notickets):
+        self.port = free_port()
+        argv = ["taskset", "-c", SERVER_CPU, FLOOR, "-f", resp,
+                "-p", str(self.port), "-s", "3600"]
+        if tls:
+            argv += ["-t", "-c", crt, "-k", key]
+            if notickets:
+                argv.append("-N")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        STARTED.append(self.proc)
+        self.pid = self.proc.pid
+        line = self.proc.stdout.readline().decode()
+        if "listening" not in line:
+            raise RuntimeError("floor did not start: " + line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def parse(line):
+    out = {}
+    for tok in line.split()[1:]:
+        k, _, v = tok.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def loadgen(args, cpu=LOAD_CPU, timeout=120):
+    argv = [LOADGEN] + [str(a) for a in args]
+    if cpu is not None:
+        argv = ["taskset", "-c", cpu] + argv
+    p = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=timeout)
+    for line in p.stdout.splitlines():
+        if line.startswith("result "):
+            return parse(line)
+    raise RuntimeError("loadgen: %s %s" % (p.stdout, p.stderr))
+
+
+def measure(pid, args):
+    """One loadgen run; adds the server's CPU per good request."""
+    before = tree_cpu(pid)
+    r = loadgen(args)
+    after = tree_cpu(pid)
+    r["cpu_us"] = ((after - before) / CLK_TCK * 1e6 / r["ok"]
+                   if r["ok"] else 0.0)
+    return r
+
+
+def median_of(runs):
+    keys = [k for k in runs[0] if isinstance(runs[0][k], float)]
+    return {k: statistics.median(r[k] for r in runs) for k in keys}
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
+# 1. The table ------------------------------------------------------
+
+def table(caps, crt, key):
+    counts = {"gemini": 300 if QUICK else 2000,
+              "gopher": 2000 if QUICK else 20000}
+    targets = [
+        ("gemini", "3 KB page", caps.url("/page.gmi"), "/page.gmi"),
+        ("gopher", "menu", "/", "/"),
+        ("gopher", "3 KB text", "/page.txt", "/page.txt"),
+    ]
+    say("")
+    say("## Requests: capsuled (1 worker, CPU %s) vs floor, load on CPU %s"
+        % (SERVER_CPU, LOAD_CPU))
+    say("median of %d runs; latency in ms; CPU = server CPU us/request"
+        % REPEAT)
+    hdr = ("%-7s %-9s %4s | %8s %6s %6s %6s %6s %7s | %8s %7s | %6s"
+           % ("proto", "target", "conc", "req/s", "p50", "p90", "p99",
+              "max", "CPU", "floor/s", "fl.CPU", "ratio"))
+    say(hdr)
+    say("-" * len(hdr))
+    rows = []
+    tickets = loadgen(["-n", 20, "-c", 1, "127.0.0.1", caps.gemini,
+                       caps.url("/page.gmi")])["tickets_per_req"]
+    for proto, name, req, path in targets:
+        tls = proto == "gemini"
+        port = caps.gemini if tls else caps.gopher
+        dump = os.path.join(TMP, "resp-%s-%s" % (proto, path.strip("/")
+                                                or "root"))
+        base = [] if tls else ["-g"]
+        r = loadgen(base + ["-n", 1, "-d", dump, "127.0.0.1", port, req])
+        if r["ok"] != 1:
+            raise RuntimeError("no response for %s %s" % (proto, req))
+        size = os.path.getsize(dump)
+        floor = Floor(dump, tls, crt, key, notickets=tickets == 0)
+        try:
+            for conc in (1, 16, 64):
+                n = counts[proto]
+                args = base + ["-c", conc, "-n", n, "-t", 60, "-l", size]
+                if tls:
+                    args += ["-e", "20 "]
+                cr, fr = [], []
+                for _ in range(REPEAT):
+                    cr.append(measure(caps.pid, args + ["127.0.0.1", port,
+                                                       req]))
+                    fr.append(measure(floor.pid, args + ["127.0.0.1",
+                                                        floor.port, req]))
+                c, f = median_of(cr), median_of(fr)
+                ratio = c["cpu_us"] / f["cpu_us"] if f["cpu_us"] else 0
+                say("%-7s %-9s %4d | %8.0f %6.2f %6.2f %6.2f %6.2f %7.1f |"
+                    " %8.0f %7.1f | %6.2f"
+                    % (proto, name, conc, c["rps"], c["p50_us"] / 1e3,
+                       c["p90_us"] / 1e3, c["p99_us"] / 1e3,
+                       c["max_us"] / 1e3, c["cpu_us"], f["rps"],
+                       f["cpu_us"], ratio))
+                fails = sum(r["failed"] for r in cr + fr)
+                if fails:
+                    say("  !! %d failed requests: %s" % (fails, [
+                        {k: v for k, v in r.items()
+                         if k.startswith("fail_") and v} for r in cr + fr]))
+                rows.append({"proto": proto, "target": name, "conc": conc,
+                             "capsuled": c, "floor": f, "ratio": ratio,
+                             "failed": fails})
+        finally:
+            floor.stop()
+    RESULTS["table"] = rows
+    ratios = {}
+    for r in rows:
+        ratios.setdefault(r["proto"], []).append(r["ratio"])
+    for proto, want in (("gemini", 1.10), ("gopher", 1.5)):
+        if proto in ratios:
+            worst = max(ratios[proto])
+            say("%s: CPU ratio to floor, worst %.2f, median %.2f "
+                "(target <= %.2f): %s"
+                % (proto, worst, statistics.median(ratios[proto]), want,
+                   "met" if worst <= want else "NOT met"))
+
+
+# 2. Bytes, tickets, resumption -------------------------------------
+
+def bytes_section(caps):
+    n = 50 if QUICK else 300
+    url = caps.url("/page.gmi")
+    plain = loadgen(["-n", n, "-c", 1, "-e", "20 ", "127.0.0.1",
+                     caps.gemini, url])
+    resume = loadgen(["-R", "-n", n, "-c", 1, "-e", "20 ", "127.0.0.1",
+                      caps.gemini, url])
+    nagle = loadgen(["-a", "-n", n, "-c", 1, "-e", "20 ", "127.0.0.1",
+                     caps.gemini, url])
+    body = 3072 + len("20 text/gemini\r\n")
+    say("")
+    say("## Bytes per Gemini request (3 KB page, %d-byte response)" % body)
+    say("server->client %.0f bytes in %.1f segments; client->server %.0f "
+        "bytes in %.1f segments (TCP payload; add ~52 bytes of IPv4+TCP "
+        "headers per segment)"
+        % (plain["rx_per_req"], plain["segs_in_per_req"],
+           plain["tx_per_req"], plain["segs_out_per_req"]))
+    say("session tickets sent per request: %.2f" % plain["tickets_per_req"])
+    say("client that tries to resume: %d of %d resumed, %.2f tickets "
+        "each" % (resume["resumed"], resume["ok"],
+                  resume["tickets_per_req"]))
+    say("client with Nagle on (OpenSSL s_client, Python): p50 %.2f ms, "
+        "p99 %.2f ms (no Nagle: p50 %.2f ms)"
+        % (nagle["p50_us"] / 1e3, nagle["p99_us"] / 1e3,
+           plain["p50_us"] / 1e3))
+    RESULTS["bytes"] = {"plain": plain, "resume": resume, "nagle": nagle}
+
+
+# 3. Idle connections -----------------------------------------------
+
+def rss(pid):
+    pids = tree(pid)
+    return (sum(status_kb(p, "VmRSS") for p in pids),
+            sum(pss_kb(p) for p in pids),
+            sum(status_kb(p, "VmHWM") for p in pids))
+
+
+def idle_run(root, crt, key, tls, count, ramp, hold):
+    caps = Capsuled(root, crt, key)
+    try:
+        rss0, _, _ = rss(caps.pid)
+        port = caps.gemini if tls else caps.gopher
+        args = ["-i", "-c", count, "-C", ramp, "-t", hold, "-T", 30]
+        if not tls:
+            args.insert(0, "-g")
+        argv = ["taskset", "-c", LOAD_CPU, LOADGEN] + \
+            [str(a) for a in args] + ["127.0.0.1", str(port), "x"]
+        netstat0 = listen_drops()
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        STARTED.append(p)
+        ready = p.stdout.readline()
+        if not ready.startswith("ready"):
+            raise RuntimeError("idle loadgen: " + ready)
+        time.sleep(0.2)
+        total, pss, hwm = rss(caps.pid)
+        probe_g = loadgen(["-n", 20, "-c", 1, "-e", "20 ", "127.0.0.1",
+                           caps.gemini, caps.url("/page.gmi")])
+        probe_t = loadgen(["-g", "-n", 20, "-c", 1, "127.0.0.1",
+                           caps.gopher, "/page.txt"])
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(30)
+        res = parse([x for x in out.splitlines()
+                     if x.startswith("result")][0])
+        netstat1 = listen_drops()
+        ready = parse("x " + ready.split(None, 1)[1])
+        return {"held": ready["held"], "setup_s": ready["setup_seconds"],
+                "rss_before_kb": rss0, "rss_kb": total, "pss_kb": pss,
+                "hwm_kb": hwm, "server_closed": res["server_closed"],
+                "connect_p50_us": res["p50_us"],
+                "connect_max_us": res["max_us"],
+                "failed": res["failed"],
+                "probe_gemini": probe_g, "probe_gopher": probe_t,
+                "overflows": netstat1[0] - netstat0[0],
+                "drops": netstat1[1] - netstat0[1]}
+    finally:
+        caps.stop()
+
+
+def idle_section(root, crt, key):
+    say("")
+    say("## %d idle connections (1 worker), total RSS of capsuled"
+        % IDLE_CONNS)
+    for tls in (False, True):
+        runs = [idle_run(root, crt, key, tls, IDLE_CONNS, 256 if not tls
+                         else 64, 60) for _ in range(REPEAT)]
+        runs.sort(key=lambda r: r["rss_kb"])
+        r = runs[len(runs) // 2]
+        per = (r["rss_kb"] - r["rss_before_kb"]) / max(r["held"], 1)
+        say("%s: %d held (set up in %.1f s, %d closed by the server), "
+            "RSS %.1f MiB (PSS %.1f MiB, before %.1f MiB; %.1f KiB per "
+            "connection) -> target <= 100 MiB: %s"
+            % ("TLS after handshake" if tls else "TCP", r["held"],
+               r["setup_s"], r["server_closed"], r["rss_kb"] / 1024,
+               r["pss_kb"] / 1024, r["rss_before_kb"] / 1024, per,
+               "met" if r["rss_kb"] <= 100 * 1024 and
+               r["held"] >= IDLE_CONNS else "NOT met"))
+        for name in ("probe_gemini", "probe_gopher"):
+            q = r[name]
+            say("  meanwhile %s: %d/%d ok, p50 %.2f ms, max %.2f ms"
+                % (name.split("_")[1], q["ok"], q["requests"],
+                   q["p50_us"] / 1e3, q["max_us"] / 1e3))
+        RESULTS["idle_tls" if tls else "idle_tcp"] = runs
+
+
+# 4. Burst of connects ----------------------------------------------
+
+def listen_drops():
+    """TcpExt ListenOverflows and ListenDrops, system-wide."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for i in range(0, len(lines) - 1, 2):
+        if lines[i].startswith("TcpExt:"):
+            names = lines[i].split()[1:]
+            vals = [int(x) for x in lines[i + 1].split()[1:]]
+            d = dict(zip(names, vals))
+            return d.get("ListenOverflows", 0), d.get("ListenDrops", 0)
+    return 0, 0
+
+
+def sysctl(name):
+    try:
+        with open("/proc/sys/" + name.replace(".", "/")) as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def burst_section(root, crt, key):
+    say("")
+    say("## Burst of %d connects at once (net.core.somaxconn = %s, "
+        "tcp_max_syn_backlog = %s, syncookies = %s)"
+        % (IDLE_CONNS, sysctl("net.core.somaxconn"),
+           sysctl("net.ipv4.tcp_max_syn_backlog"),
+           sysctl("net.ipv4.tcp_syncookies")))
+    runs = [idle_run(root, crt, key, False, IDLE_CONNS, IDLE_CONNS, 30)
+            for _ in range(REPEAT)]
+    runs.sort(key=lambda r: r["connect_max_us"])
+    r = runs[len(runs) // 2]
+    say("%d of %d connected in %.2f s; connect p50 %.2f ms, max %.0f ms "
+        "(a dropped SYN shows as >= 1000 ms); listen overflows %d, drops "
+        "%d; %d failed -> %s"
+        % (r["held"], IDLE_CONNS, r["setup_s"], r["connect_p50_us"] / 1e3,
+           r["connect_max_us"] / 1e3, r["overflows"], r["drops"],
+           r["failed"],
+           "none dropped" if r["overflows"] == 0 and r["drops"] == 0 and
+           r["held"] == IDLE_CONNS and r["connect_max_us"] < 1e6
+           else "SOME DROPPED"))
+    RESULTS["burst"] = runs
+
+
+# 5. Reload ---------------------------------------------------------
+
+def gopher_fetch(port, selector, timeout=2):
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    try:
+        s.sendall(selector.encode() + b"\r\n")
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+        return b"".join(chunks)
+    finally:
+        s.close()
+
+
+def reload_once(caps, root, mark, seconds):
+    page = os.path.join(root, "d00", "p000.gmi")
+    load = []
+    for args in (["-e", "20 ", "127.0.0.1", caps.gemini,
+                  caps.url("/d00/p001.gmi")],
+                 ["-g", "127.0.0.1", caps.gopher, "/d01/p001.gmi"]):
+        argv = ["taskset", "-c", LOAD_CPU, LOADGEN, "-c", "16", "-n", "0",
+                "-t", str(seconds)] + [str(a) for a in args]
+        load.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     text=True))
+        STARTED.append(load[-1])
+    time.sleep(seconds / 3)
+    with open(page, "a") as f:
+        f.write("\n%s\n" % mark)
+    t0 = time.time()
+    caps.proc.send_signal(signal.SIGHUP)
+    served = None
+    while time.time() - t0 < 10:
+        try:
+            if mark.encode() in gopher_fetch(caps.gopher, "/d00/p000.gmi"):
+                served = time.time() - t0
+                break
+        except OSError:
+            pass
+        time.sleep(0.005)
+    results = []
+    for p in load:
+        out, _ = p.communicate(seconds + 60)
+        results.append(parse([x for x in out.splitlines()
+                              if x.startswith("result")][0]))
+    return served, results
+
+
+def reload_section(crt, key):
+    say("")
+    root, nfiles = make_big_capsule()
+    caps = Capsuled(root, crt, key, workers=1)
+    try:
+        m = re.findall(r"serving \S+ from \S+: (\d+) paths, (\d+) KiB",
+                       caps.logtext())
+        paths, kib = (int(m[-1][0]), int(m[-1][1])) if m else (0, 0)
+        say("## SIGHUP on a capsule of %d files (%d paths), under load "
+            "(Gemini and Gopher, 16 connections each)" % (nfiles, paths))
+        say("snapshot: %d KiB, %.0f bytes per path" %
+            (kib, kib * 1024.0 / paths if paths else 0))
+        runs = []
+        for i in range(REPEAT):
+            served, load = reload_once(caps, root, "reload-mark-%d-%d" %
+                                       (os.getpid(), i), 3 if QUICK else 6)
+            runs.append({"served_s": served, "load": load})
+            fails = sum(x["failed"] for x in load)
+            say("run %d: new content served %s after SIGHUP; %d requests "
+                "during the run, %d failed %s"
+                % (i + 1, "%.3f s" % served if served is not None else
+                   "NOT within 10 s", sum(x["requests"] for x in load),
+                   fails, [{k: v for k, v in x.items()
+                            if k.startswith("fail_") and v} for x in load]
+                   if fails else ""))
+        times = [r["served_s"] for r in runs if r["served_s"] is not None]
+        ok = len(times) == len(runs) and max(times) <= 1.0 and \
+            all(x["failed"] == 0 for r in runs for x in r["load"])
+        say("median time to serve anew %.3f s (target <= 1 s, no failed "
+            "request): %s" % (statistics.median(times) if times else -1,
+                              "met" if ok else "NOT met"))
+        RESULTS["reload"] = {"paths": paths, "kib": kib, "runs": runs}
+    finally:
+        caps.stop()
+
+
+# 6. Scaling --------------------------------------------------------
+
+def scale_run(root, crt, key, workers, loads, proto):
+    caps = Capsuled(root, crt, key, workers=workers, pin=False)
+    try:
+        n = 300 if QUICK else (2000 if proto == "gemini" else 20000)
+        if proto == "gemini":
+            args = ["-e", "20 ", "-c", 32, "-n", n, "-t", 60, "127.0.0.1",
+                    caps.gemini, caps.url("/page.gmi")]
+        else:
+            args = ["-g", "-c", 32, "-n", n, "-t", 60, "127.0.0.1",
+                    caps.gopher, "/page.txt"]
+        before = {p: cpu_ticks(p) for p in children(caps.pid)}
+        t0 = time.time()
+        procs = [subprocess.Popen([LOADGEN] + [str(a) for a in args],
+                                  stdout=subprocess.PIPE, text=True)
+                 for _ in range(loads)]
+        STARTED.extend(procs)
+        res = []
+        for p in procs:
+            out, _ = p.communicate(180)
+            res.append(parse([x for x in out.splitlines()
+                              if x.startswith("result")][0]))
+        wall = time.time() - t0
+        per_worker = [(cpu_ticks(p) - t) / CLK_TCK
+                      for p, t in before.items()]
+        ok = sum(r["ok"] for r in res)
+        return {"rps": ok / wall, "ok": ok,
+                "failed": sum(r["failed"] for r in res),
+                "worker_cpu_s": per_worker, "wall_s": wall}
+    finally:
+        caps.stop()
+
+
+def scale_section(root, crt, key):
+    say("")
+    say("## Scaling: -j 1 with one load process vs -j 2 with two "
+        "(nothing pinned)")
+    out = {}
+    for proto in ("gemini", "gopher"):
+        one = [scale_run(root, crt, key, 1, 1, proto)
+               for _ in range(REPEAT)]
+        two = [scale_run(root, crt, key, 2, 2, proto)
+               for _ in range(REPEAT)]
+        r1 = statistics.median(r["rps"] for r in one)
+        r2 = statistics.median(r["rps"] for r in two)
+        w = sorted(two, key=lambda r: r["rps"])[len(two) // 2]
+        say("%s: -j 1: %.0f req/s; -j 2: %.0f req/s (x%.2f); CPU seconds "
+            "of the two workers: %s; failed %d"
+            % (proto, r1, r2, r2 / r1 if r1 else 0,
+               ", ".join("%.2f" % c for c in w["worker_cpu_s"]),
+               sum(r["failed"] for r in one + two)))
+        out[proto] = {"j1": one, "j2": two}
+    RESULTS["scale"] = out
+
+
+# Main --------------------------------------------------------------
+
+def machine():
+    model = "?"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True,
+                                   text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    ssl_version = ssl.OPENSSL_VERSION
+    try:
+        ssl_version = subprocess.run(["openssl", "version"],
+                                     capture_output=True,
+                                     text=True).stdout.strip()
+    except OSError:
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "nproc": os.cpu_count(), "cpu": model,
+            "kernel": platform.release(), "openssl": ssl_version,
+            "loadavg_start": loadavg(), "capsuled": CAPSULED}
+
+
+def main():
+    for prog in (CAPSULED, LOADGEN, FLOOR):
+        if not os.access(prog, os.X_OK):
+            sys.exit("bench: %s missing; run make bench" % prog)
+    if (os.cpu_count() or 1) < 2:
+        sys.exit("bench: needs two CPUs (server on one, load on the other)")
+    nofile = raise_nofile()
+    if nofile < IDLE_CONNS + 100:
+        say("warning: RLIMIT_NOFILE hard limit %d < %d connections"
+            % (nofile, IDLE_CONNS))
+    m = machine()
+    RESULTS["machine"] = m
+    say("# capsuled bench, %s" % m["date"])
+    say("machine: %d CPUs, %s, Linux %s, %s; load average at start %s"
+        % (m["nproc"], m["cpu"], m["kernel"], m["openssl"],
+           m["loadavg_start"]))
+    if float(m["loadavg_start"]) > 0.7:
+        say("warning: the machine is busy (1-minute load %s); numbers "
+            "will be noisy" % m["loadavg_start"])
+    crt, key = make_cert()
+    root = make_small_capsule()
+    if section("table") or section("bytes"):
+        caps = Capsuled(root, crt, key)
+        try:
+            if section("table"):
+                table(caps, crt, key)
+            if section("bytes"):
+                bytes_section(caps)
+        finally:
+            caps.stop()
+    if section("idle"):
+        idle_section(root, crt, key)
+    if section("burst"):
+        burst_section(root, crt, key)
+    if section("reload"):
+        reload_section(crt, key)
+    if section("scale"):
+        scale_section(root, crt, key)
+    m["loadavg_end"] = loadavg()
+    say("")
+    say("load average at end %s" % m["loadavg_end"])
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump(RESULTS, f, indent=1)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in STARTED:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(TMP, ignore_errors=True)
