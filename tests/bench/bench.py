@@ -456,7 +456,9 @@ def idle_run(root, crt, key, tls, count, ramp, hold):
         port = caps.gemini if tls else caps.gopher
         args = ["-i", "-c", count, "-C", ramp, "-t", hold, "-T", 30]
         if not tls:
-            args.insert(0, "-g")
+            # The first byte of a request: with TCP_DEFER_ACCEPT a client
+            # that has sent nothing never reaches capsuled at all.
+            args[:0] = ["-g", "-p"]
         argv = ["taskset", "-c", LOAD_CPU, LOADGEN] + \
             [str(a) for a in args] + ["127.0.0.1", str(port), "x"]
         netstat0 = listen_drops()
@@ -492,8 +494,10 @@ def idle_run(root, crt, key, tls, count, ramp, hold):
 
 def idle_section(root, crt, key):
     say("")
-    say("## %d idle connections (1 worker), total RSS of capsuled"
-        % IDLE_CONNS)
+    say("## %d idle connections (1 worker), total RSS of capsuled "
+        "(parent + worker)" % IDLE_CONNS)
+    say("TCP: each has sent the first byte of a Gopher request; TLS: "
+        "handshake done, no request")
     for tls in (False, True):
         runs = [idle_run(root, crt, key, tls, IDLE_CONNS, 256 if not tls
                          else 64, 60) for _ in range(REPEAT)]

@@ -39,7 +39,7 @@
 #include <openssl/ssl.h>
 
 #define LINE_MAX_BYTES	4098	/* longest request line read */
-#define IO_TIMEOUT	10	/* s, per socket read or write */
+#define IO_TIMEOUT	10	/* s, per read or write: a stuck client */
 
 static char	*resp;
 static size_t	 resplen;
@@ -243,7 +243,10 @@ main(int argc, char *argv[])
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Accepted sockets inherit the timeouts: no syscall per request. */
 	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
 	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(lfd, 16384) == -1)
 		die("bind");
@@ -255,9 +258,6 @@ main(int argc, char *argv[])
 				continue;
 			die("accept");
 		}
-		/* A stuck client must not stop the bench. */
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (server != NULL)
 			serve_tls(server, fd);
 		else if (read_line(NULL, fd) == 0)

@@ -10,7 +10,8 @@
  *
  * With -i it holds -c idle connections instead (connected, and for TLS
  * handshaken, but no request sent), prints "ready ..." once they are all
- * up, and keeps them until -t passes or it gets SIGTERM/SIGINT; this is
+ * up (with -p, each having sent the first byte of its request), and
+ * keeps them until -t passes or it gets SIGTERM/SIGINT; this is
  * how the bench measures the server's memory per idle client and checks
  * that a burst of connects is not dropped.
  *
@@ -93,6 +94,7 @@ struct client {
 static struct {
 	int		 tls;
 	int		 nagle;
+	int		 partial;
 	int		 resume;
 	int		 idle;
 	int		 conc;
@@ -149,7 +151,7 @@ static __attribute__((__noreturn__)) void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-agiR] [-c conc] [-n count] [-t seconds] "
+	    "usage: loadgen [-agipR] [-c conc] [-n count] [-t seconds] "
 	    "[-T timeout]\n"
 	    "               [-C ramp] [-e prefix] [-l length] [-m string] "
 	    "[-d dumpfile]\n"
@@ -286,6 +288,16 @@ release(struct client *c)
 static void
 idle(struct client *c)
 {
+	/*
+	 * -p: send the request's first byte, as a slow client would; a
+	 * server with TCP_DEFER_ACCEPT never sees a client that sent
+	 * nothing.  One byte always fits in an empty socket buffer.
+	 */
+	if (opt.partial && (c->ssl != NULL ? SSL_write(c->ssl, opt.request,
+	    1) != 1 : send(c->fd, opt.request, 1, MSG_NOSIGNAL) != 1)) {
+		finish(c, F_WRITE);
+		return;
+	}
 	c->st = ST_IDLE;
 	st.ok++;
 	record_latency(now() - c->start);
@@ -723,7 +735,7 @@ main(int argc, char *argv[])
 	opt.expect = "";
 	opt.tls = 1;
 	opt.sni = "localhost";
-	while ((ch = getopt(argc, argv, "aC:c:d:e:gil:m:n:Rs:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "aC:c:d:e:gil:m:n:pRs:T:t:")) != -1) {
 		switch (ch) {
 		case 'a':
 			opt.nagle = 1;
@@ -754,6 +766,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			opt.count = number(optarg, 0, LONG_MAX);
+			break;
+		case 'p':
+			opt.partial = 1;
 			break;
 		case 'R':
 			opt.resume = 1;
