@@ -10,6 +10,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <netdb.h>
 
 #include <errno.h>
@@ -55,6 +58,7 @@ struct conn {
 	int			 filefd;	/* streamed file */
 	char			*chunk;
 	int			 status;
+	int			 acked;		/* Finished ACKed at once */
 	size_t			 sent;
 	size_t			 lingered;
 	struct sockaddr_storage	 peer;
@@ -463,6 +467,24 @@ conn_too_long(struct conn *c)
 }
 
 /*
+ * The handshake is done and the request is not here yet.  A client
+ * with Nagle on (OpenSSL's s_client, Python, ...) holds its request
+ * until we ACK its Finished, and with no session ticket to send our
+ * kernel delays that ACK by 40 ms.  TCP_QUICKACK sends the pending ACK
+ * now.  Once per connection; a failure only costs latency.
+ */
+static void
+conn_quickack(struct conn *c)
+{
+	int	on = 1;
+
+	if (c->tls == NULL || c->acked)
+		return;
+	c->acked = 1;
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+}
+
+/*
  * Read until the request line is complete.  The common case (the whole
  * line in one read) is handled from a shared scratch buffer; only a
  * request that arrives in pieces gets a buffer of its own.
@@ -481,6 +503,7 @@ conn_read(struct conn *c)
 		p = c->rlen > 0 ? c->rbuf + c->rlen : conn_scratch;
 		res = conn_io_read(c, p, cap - c->rlen, &n);
 		if (res == IO_WANT_READ || res == IO_WANT_WRITE) {
+			conn_quickack(c);
 			conn_want(c, res == IO_WANT_READ ? EV_READ : EV_WRITE);
 			return;
 		}
