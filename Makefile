@@ -24,10 +24,10 @@ GEMINI_PORT ?=	1965
 GOPHER_PORT ?=	7070
 RUN_HOST ?=	localhost
 
-PKGS =		libtls libevent_core
+PKGS =		libtls libevent_core libssl libcrypto
 PKG_CFLAGS :=	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS :=	$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-		    echo -ltls -levent_core)
+		    echo -ltls -levent_core -lssl -lcrypto)
 
 WARNINGS =	-Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		-Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \

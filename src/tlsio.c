@@ -5,6 +5,21 @@
  * libtls' non-blocking calls so that conn.c sees one io_result:
  * TLS_WANT_POLLIN/POLLOUT become IO_WANT_READ/IO_WANT_WRITE.
  * Its functions are named tlsio_* because tls_* belongs to libtls.
+ *
+ * Two OpenSSL settings that libtls does not expose are made through an
+ * SSL "ex_data" hook, which OpenSSL calls from SSL_new() for every new
+ * connection, after the SSL has taken its settings from the SSL_CTX:
+ *  - No session tickets.  libtls turns OpenSSL's session cache off and
+ *    sets SSL_OP_NO_TICKET, yet OpenSSL 3 still sends two TLS 1.3
+ *    "stateful" tickets after each full handshake, naming sessions it
+ *    never stored: ~160 bytes and two ticket constructions per request
+ *    that no client can use.  (libtls' own resumption cannot be turned
+ *    on either: its ticket key callback returns 0, which LibreSSL takes
+ *    for success and OpenSSL for "issue no ticket".)
+ *  - SSL_MODE_RELEASE_BUFFERS: OpenSSL frees its 16 KB read and write
+ *    buffers whenever they are empty, instead of holding 32 KB for
+ *    every connection that waits for its request, halving the memory
+ *    of idle TLS clients.
  */
 
 #include <errno.h>
@@ -12,12 +27,39 @@
 #include <string.h>
 #include <tls.h>
 
+#include <openssl/ssl.h>
+
 #include "capsuled.h"
+
+/* Called by OpenSSL for every SSL it creates; parent is that SSL. */
+static void
+tlsio_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	SSL	*ssl = parent;
+
+	(void)ptr;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ssl == NULL)
+		return;
+	SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+#if !defined(LIBRESSL_VERSION_NUMBER)
+	SSL_set_num_tickets(ssl, 0);
+#endif
+}
 
 int
 tlsio_init(void)
 {
-	return tls_init();
+	if (tls_init() == -1)
+		return -1;
+	/* Once per process: the index is never used for data. */
+	if (SSL_get_ex_new_index(0, NULL, tlsio_ssl_new, NULL, NULL) == -1)
+		return -1;
+	return 0;
 }
 
 /*

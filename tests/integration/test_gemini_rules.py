@@ -274,22 +274,31 @@ try:
     first = subprocess.run(
         ["openssl", "s_client", "-connect", "127.0.0.1:%d" % P,
          "-servername", "localhost", "-tls1_3", "-sess_out", sess,
-         "-ign_eof"], input=d.url("/").encode() + b"\r\n",
+         "-ign_eof", "-msg"], input=d.url("/").encode() + b"\r\n",
         capture_output=True, timeout=20)
     tickets = re.findall(rb"Max Early Data: (\d+)", first.stdout)
     check(all(t == b"0" for t in tickets) and
           b"20 text/gemini" in first.stdout,
           "gemini 0-RTT: session tickets allow no early data (%d tickets)"
           % len(tickets), first.stdout[-800:])
-    second = subprocess.run(
-        ["openssl", "s_client", "-connect", "127.0.0.1:%d" % P,
-         "-servername", "localhost", "-tls1_3", "-sess_in", sess,
-         "-early_data", early], input=b"", capture_output=True, timeout=20)
-    check(b"Early data was accepted" not in second.stdout and
-          (b"Early data was not sent" in second.stdout or
-           b"Early data was rejected" in second.stdout),
-          "gemini 0-RTT: early data on resumption is not accepted",
-          second.stdout[-800:])
+    if not tickets:
+        # capsuled sends no session tickets (libtls cannot resume on
+        # OpenSSL 3): with nothing to resume, no early data can be sent.
+        check(b"New, TLSv1.3" in first.stdout and
+              b"NewSessionTicket" not in first.stdout,
+              "gemini 0-RTT: no session ticket, so no resumption to carry "
+              "early data", first.stdout[-800:])
+    else:
+        second = subprocess.run(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % P,
+             "-servername", "localhost", "-tls1_3", "-sess_in", sess,
+             "-early_data", early], input=b"", capture_output=True,
+            timeout=20)
+        check(b"Early data was accepted" not in second.stdout and
+              (b"Early data was not sent" in second.stdout or
+               b"Early data was rejected" in second.stdout),
+              "gemini 0-RTT: early data on resumption is not accepted",
+              second.stdout[-800:])
 
     # A plain-text request to the TLS port is not answered in clear.
     s = socket.create_connection(("127.0.0.1", P), 5)

@@ -286,7 +286,13 @@ try:
     check(good and max(times) < 1.0,
           "slow: with 20 clients that stopped reading mid-response, others "
           "are served in %s" % summary(times), times)
-    check(rss1 - rss0 < 24 * 1024,
+    # Under ASan (CAPSULED_SANITIZED) freed memory waits in the
+    # quarantine (256 MiB by default) and still counts as RSS, and
+    # OpenSSL frees and takes again its write buffer for every record it
+    # streams (SSL_MODE_RELEASE_BUFFERS, src/tlsio.c).
+    limit = 24 * 1024 if not os.environ.get("CAPSULED_SANITIZED") else \
+        256 * 1024
+    check(rss1 - rss0 < limit,
           "slow: 20 stalled 16 MiB responses hold %d KiB more in the "
           "workers, not the files" % (rss1 - rss0), (rss0, rss1))
     freed = wait_for(lambda: d.logtext().count("response deadline passed")
