@@ -157,6 +157,9 @@ conn_peer(struct conn *c)
 {
 	static char	host[NI_MAXHOST];
 
+	/* Only log_debug() uses it: no formatting when it prints nothing. */
+	if (log_getverbose() < 1)
+		return "";
 	if (getnameinfo((struct sockaddr *)&c->peer, c->peerlen, host,
 	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 		return "?";
