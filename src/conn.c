@@ -680,6 +680,11 @@ conn_drain(struct conn *c)
 			conn_free(c);
 			return;
 		}
+		/* A short read emptied the socket: the FIN comes later. */
+		if (n < sizeof(conn_scratch)) {
+			conn_want(c, EV_READ);
+			return;
+		}
 	}
 }
 
@@ -699,7 +704,8 @@ conn_linger(struct conn *c)
 		return;
 	}
 	evtimer_add(&c->tmo, &tv);
-	conn_drain(c);
+	/* The client has only just been sent our FIN: wait, don't read. */
+	conn_want(c, EV_READ);
 }
 
 /* Start TLS on the connection (the first byte said it is TLS). */
