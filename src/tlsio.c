@@ -20,6 +20,10 @@
  *    buffers whenever they are empty, instead of holding 32 KB for
  *    every connection that waits for its request, halving the memory
  *    of idle TLS clients.
+ *  - Read-ahead: OpenSSL reads whatever the socket holds into its
+ *    buffer instead of a 5-byte record header and then the record:
+ *    the client's last flight and its request (four records) take one
+ *    read instead of eight.
  */
 
 #include <errno.h>
@@ -46,6 +50,7 @@ tlsio_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	if (ssl == NULL)
 		return;
 	SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_read_ahead(ssl, 1);
 #if !defined(LIBRESSL_VERSION_NUMBER)
 	SSL_set_num_tickets(ssl, 0);
 #endif

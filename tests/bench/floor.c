@@ -12,11 +12,11 @@
  *
  * One connection at a time, no event loop, no timers, no parsing, no
  * lookup: whatever the line, the same bytes (read from -f at start)
- * are sent.  -N makes the same two OpenSSL settings as capsuled (no
- * session tickets, buffers released), so that both do the same TLS
- * work; -S sets a libtls session lifetime (to show that it gives no
- * resumption on OpenSSL 3).  It serves for at
- * most -s seconds (alarm) and only on 127.0.0.1.
+ * are sent.  -N makes the same OpenSSL settings as capsuled (no
+ * session tickets, buffers released, read-ahead), so that both do the
+ * same TLS work; -S sets a libtls session lifetime (to show that it
+ * gives no resumption on OpenSSL 3).  It serves for at most -s seconds
+ * (alarm) and only on 127.0.0.1.
  */
 
 #include <sys/types.h>
@@ -90,9 +90,9 @@ load_response(const char *path)
 }
 
 /*
- * -N: the two OpenSSL settings capsuled makes (see src/tlsio.c), made
- * the same way, so that both do the same TLS work: no session tickets,
- * and read/write buffers released while empty.
+ * -N: the OpenSSL settings capsuled makes (see src/tlsio.c), made the
+ * same way, so that both do the same TLS work: no session tickets,
+ * read/write buffers released while empty, read-ahead.
  */
 static void
 ssl_new_hook(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
@@ -106,6 +106,7 @@ ssl_new_hook(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	if (parent == NULL)
 		return;
 	SSL_set_mode(parent, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_read_ahead(parent, 1);
 	SSL_set_num_tickets(parent, 0);
 }
 
