@@ -42,6 +42,16 @@ gemtext_expand_tabs(struct buf *dst, const char *s, size_t len)
 			i++;
 			continue;
 		}
+		/* A run of ASCII, one column a byte, in one copy. */
+		for (n = 0; i + n < len && (unsigned char)s[i + n] < 0x80 &&
+		    s[i + n] != '\t'; n++)
+			;
+		if (n > 0) {
+			buf_add(dst, s + i, n);
+			col += n;
+			i += n;
+			continue;
+		}
 		/* Columns by display width: wide 2, combining 0. */
 		if ((n = utf8_charlen(s + i, len - i)) == 0)
 			n = 1;

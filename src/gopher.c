@@ -126,6 +126,15 @@ gopher_add_display(struct buf *b, const char *s, size_t len)
 
 	len = utf8_cut(s, len, GOPHER_COLUMNS);
 	while (off < len) {
+		/* A run of printable ASCII goes in one copy. */
+		for (n = 0; off + n < len && (unsigned char)s[off + n] >= 0x20 &&
+		    (unsigned char)s[off + n] < 0x7f; n++)
+			;
+		if (n > 0) {
+			buf_add(b, s + off, n);
+			off += n;
+			continue;
+		}
 		n = utf8_charlen(s + off, len - off);
 		if (n == 0) {
 			buf_addc(b, '?');

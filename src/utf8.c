@@ -86,6 +86,8 @@ utf8_next(const char *s, size_t len, uint32_t *cp)
 static int
 utf8_width(uint32_t c)
 {
+	if (c < 0x0300)		/* below every range that follows */
+		return 1;
 	if ((c >= 0x0300 && c <= 0x036f) || (c >= 0x200b && c <= 0x200f) ||
 	    (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0x20d0 && c <= 0x20ff))
 		return 0;
@@ -129,6 +131,14 @@ utf8_cut(const char *s, size_t len, size_t maxcols)
 	int		w;
 
 	while (off < len) {
+		/* ASCII: one byte, one column, nothing to decode. */
+		if ((unsigned char)s[off] < 0x80) {
+			if (cols + 1 > maxcols)
+				break;
+			cols++;
+			off++;
+			continue;
+		}
 		if ((n = utf8_decode(s + off, len - off, &cp)) == 0) {
 			n = 1;
 			cp = '?';
