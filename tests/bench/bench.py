@@ -512,6 +512,13 @@ def idle_section(root, crt, key):
                r["pss_kb"] / 1024, r["rss_before_kb"] / 1024, per,
                "n/a (quick run)" if QUICK else "met" if r["rss_kb"] <=
                100 * 1024 and r["held"] >= IDLE_CONNS else "NOT met"))
+        if r["held"] < IDLE_CONNS:
+            say("(only %d held: the server cuts a connection that has not "
+                "sent its request within TIMEOUT_REQUEST, 10 s, and setting "
+                "up %d took %.1f s; at %.1f KiB each, %d would need about "
+                "%.0f MiB)" % (r["held"], IDLE_CONNS, r["setup_s"], per,
+                               IDLE_CONNS, (r["rss_before_kb"] + per *
+                                            IDLE_CONNS) / 1024))
         for name in ("probe_gemini", "probe_gopher"):
             q = r[name]
             say("  meanwhile %s: %d/%d ok, p50 %.2f ms, max %.2f ms"
@@ -621,13 +628,8 @@ def reload_section(crt, key):
     root, nfiles = make_big_capsule()
     caps = Capsuled(root, crt, key, workers=1)
     try:
-        m = re.findall(r"serving \S+ from \S+: (\d+) paths, (\d+) KiB",
-                       caps.logtext())
-        paths, kib = (int(m[-1][0]), int(m[-1][1])) if m else (0, 0)
-        say("## SIGHUP on a capsule of %d files (%d paths), under load "
-            "(Gemini and Gopher, 16 connections each)" % (nfiles, paths))
-        say("snapshot: %d KiB, %.0f bytes per path" %
-            (kib, kib * 1024.0 / paths if paths else 0))
+        say("## SIGHUP on a capsule of %d files, under load (Gemini and "
+            "Gopher, 16 connections each)" % nfiles)
         runs = []
         for i in range(REPEAT):
             served, load = reload_once(caps, root, "reload-mark-%d-%d" %
@@ -641,6 +643,14 @@ def reload_section(crt, key):
                    fails, [{k: v for k, v in x.items()
                             if k.startswith("fail_") and v} for x in load]
                    if fails else ""))
+        # The parent logs the snapshot's size on every reload.
+        m = re.findall(r"serving \S+ from \S+: (\d+) paths, (\d+) KiB",
+                       caps.logtext())
+        paths, kib = (int(m[-1][0]), int(m[-1][1])) if m else (0, 0)
+        say("snapshot: %d paths (files, directories, redirects), %d KiB: "
+            "%.0f bytes per path, %.0f per file"
+            % (paths, kib, kib * 1024.0 / paths if paths else 0,
+               kib * 1024.0 / nfiles))
         times = [r["served_s"] for r in runs if r["served_s"] is not None]
         ok = len(times) == len(runs) and max(times) <= 1.0 and \
             all(x["failed"] == 0 for r in runs for x in r["load"])
