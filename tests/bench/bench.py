@@ -456,8 +456,8 @@ def idle_run(root, crt, key, tls, count, ramp, hold):
         port = caps.gemini if tls else caps.gopher
         args = ["-i", "-c", count, "-C", ramp, "-t", hold, "-T", 30]
         if not tls:
-            # The first byte of a request: with TCP_DEFER_ACCEPT a client
-            # that has sent nothing never reaches capsuled at all.
+            # The first byte of a request, as a slow client sends it: the
+            # worker then holds a partial request as well.
             args[:0] = ["-g", "-p"]
         argv = ["taskset", "-c", LOAD_CPU, LOADGEN] + \
             [str(a) for a in args] + ["127.0.0.1", str(port), "x"]

@@ -289,9 +289,10 @@ static void
 idle(struct client *c)
 {
 	/*
-	 * -p: send the request's first byte, as a slow client would; a
-	 * server with TCP_DEFER_ACCEPT never sees a client that sent
-	 * nothing.  One byte always fits in an empty socket buffer.
+	 * -p: send the request's first byte, as a slow client would, so
+	 * that the server holds a partial request too (and a server with
+	 * TCP_DEFER_ACCEPT sees the client at all).  One byte always fits
+	 * in an empty socket buffer.
 	 */
 	if (opt.partial && (c->ssl != NULL ? SSL_write(c->ssl, opt.request,
 	    1) != 1 : send(c->fd, opt.request, 1, MSG_NOSIGNAL) != 1)) {
