@@ -77,14 +77,13 @@ load_response(const char *path)
 {
 	struct stat	sb;
 	int		fd;
-	ssize_t		n;
 
 	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1)
 		die(path);
 	resplen = (size_t)sb.st_size;
 	if ((resp = malloc(resplen + 1)) == NULL)
 		die("malloc");
-	if ((n = read(fd, resp, resplen)) != (ssize_t)resplen)
+	if (read(fd, resp, resplen) != (ssize_t)resplen)
 		die(path);
 	close(fd);
 }
