@@ -51,6 +51,7 @@ struct tls;
 #define SNAPSHOT_MAX_BYTES	((size_t)1024 * 1024 * 1024)
 #define STREAM_CHUNK		16384
 #define GOPHER_COLUMNS		67	/* display columns in a menu line */
+#define TICKET_LIFETIME_MAX	86400	/* s a TLS session ticket may live */
 #define HOSTNAME_MAX		255
 #define SERVER_ALIASES_MAX	8	/* alias names per server */
 #define CONF_FILE		"/etc/capsuled.conf"	/* used with no flags */
@@ -439,6 +440,7 @@ struct config {
 	int			 timeout_request;
 	int			 timeout_response;
 	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
+	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
 	char			 pidfile[PATH_MAX];
 	struct serverlist	 servers;
@@ -492,6 +494,7 @@ enum io_result {
 
 int		 tlsio_init(void);
 int		 tlsio_configure(struct config *, const char **);
+void		 tlsio_worker(const struct config *);
 void		 tlsio_free_listener(struct listener *);
 int		 tlsio_accept(struct listener *, int, struct tls **);
 enum io_result	 tlsio_handshake(struct tls *);

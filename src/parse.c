@@ -160,6 +160,27 @@ parse_max_connections(struct parse *ps)
 	return 0;
 }
 
+/* session-tickets off | seconds: TLS resumption, off by default. */
+static int
+parse_session_tickets(struct parse *ps)
+{
+	long long	n;
+
+	if (scan_once(ps, "session-tickets") == -1)
+		return -1;
+	if (scan_next(ps) == -1)
+		return -1;
+	if (scan_is(ps, "off")) {
+		ps->conf->ticket_lifetime = 0;
+		return 0;
+	}
+	if (scan_number_here(ps, "session-tickets", 60, TICKET_LIFETIME_MAX,
+	    0, &n) == -1)
+		return -1;
+	ps->conf->ticket_lifetime = (int)n;
+	return 0;
+}
+
 static int
 parse_inline_max(struct parse *ps)
 {
@@ -182,6 +203,7 @@ static const struct parse_directive parse_top[] = {
 	{ "max-connections",	parse_max_connections },
 	{ "prefork",		parse_prefork },
 	{ "server",		parse_server },
+	{ "session-tickets",	parse_session_tickets },
 	{ "timeout",		parse_timeout },
 	{ "user",		parse_user },
 	{ NULL,			NULL }

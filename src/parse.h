@@ -44,5 +44,7 @@ int	scan_once(struct parse *, const char *);
 int	scan_string(struct parse *, const char *, char *, size_t);
 int	scan_number(struct parse *, const char *, long long, long long, int,
 	    long long *);
+int	scan_number_here(struct parse *, const char *, long long, long long,
+	    int, long long *);
 
 #endif /* CAPSULED_PARSE_H */

@@ -192,13 +192,21 @@ int
 scan_number(struct parse *ps, const char *what, long long min,
     long long max, int scale, long long *out)
 {
+	if (scan_next(ps) == -1)
+		return -1;
+	return scan_number_here(ps, what, min, max, scale, out);
+}
+
+/* The same, for the token already read. */
+int
+scan_number_here(struct parse *ps, const char *what, long long min,
+    long long max, int scale, long long *out)
+{
 	char		 digits[32];
 	const char	*e;
 	long long	 mult = 1, n;
 	size_t		 len;
 
-	if (scan_next(ps) == -1)
-		return -1;
 	if (ps->tok != TOK_WORD)
 		return scan_unexpected(ps, "a number");
 	len = strlen(ps->text);

@@ -24,6 +24,12 @@
  *    buffer instead of a 5-byte record header and then the record:
  *    the client's last flight and its request (four records) take one
  *    read instead of eight.
+ *  - With "session-tickets N" (capsuled.conf), resumption after all:
+ *    one stateless ticket per full handshake, sealed with the keys
+ *    OpenSSL made with the SSL_CTX.  The parent makes the context, so
+ *    every worker of a generation shares those keys and a client can
+ *    resume on any of them; each reload (SIGHUP, SIGUSR1) makes a new
+ *    context, which is how the keys are rotated.
  */
 
 #include <errno.h>
@@ -34,6 +40,29 @@
 #include <openssl/ssl.h>
 
 #include "capsuled.h"
+
+static int	 tlsio_tickets;		/* lifetime in s; 0: none */
+static SSL_CTX	*tlsio_ticket_ctx;	/* last context set up for them */
+
+/*
+ * Let ssl issue and accept session tickets.  libtls installs a ticket
+ * key callback that OpenSSL reads as "no ticket"; without it OpenSSL
+ * uses the context's own keys.
+ */
+static void
+tlsio_ssl_tickets(SSL *ssl)
+{
+	SSL_CTX	*ctx = SSL_get_SSL_CTX(ssl);
+
+	SSL_clear_options(ssl, SSL_OP_NO_TICKET);
+	SSL_set_num_tickets(ssl, 1);
+	if (ctx != NULL && ctx != tlsio_ticket_ctx) {
+		SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB,
+		    NULL);
+		SSL_CTX_set_timeout(ctx, tlsio_tickets);
+		tlsio_ticket_ctx = ctx;
+	}
+}
 
 /* Called by OpenSSL for every SSL it creates; parent is that SSL. */
 static void
@@ -52,7 +81,10 @@ tlsio_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	SSL_set_read_ahead(ssl, 1);
 #if !defined(LIBRESSL_VERSION_NUMBER)
-	SSL_set_num_tickets(ssl, 0);
+	if (tlsio_tickets > 0)
+		tlsio_ssl_tickets(ssl);
+	else
+		SSL_set_num_tickets(ssl, 0);
 #endif
 }
 
@@ -186,6 +218,13 @@ fail:
 	tls_free(l->tls);
 	l->tls = NULL;
 	return -1;
+}
+
+/* In a worker, before it accepts: the settings of its generation. */
+void
+tlsio_worker(const struct config *conf)
+{
+	tlsio_tickets = conf->ticket_lifetime;
 }
 
 /* Build the TLS context of every listener that speaks TLS. */

@@ -151,6 +151,7 @@ worker_main(struct config *conf, int pipefd)
 	conn_set_limit(worker_conn_limit(conf));
 	if ((worker_evbase = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	tlsio_worker(conf);
 	if (listen_start(conf, worker_evbase) == -1)
 		fatalx("cannot start listening");
 	worker_ev_pipe = event_new(worker_evbase, pipefd, EV_READ | EV_PERSIST,

@@ -190,6 +190,10 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:5: search: prompt is not UTF-8" },
 	{ "search twice", SRV("a", "\tsearch off\n\tsearch off\n"),
 	    "t.conf:6: search given twice" },
+	{ "session-tickets too short", "session-tickets 10\n" MINIMAL,
+	    "t.conf:1: session-tickets: 10 is out of range (60 to 86400)" },
+	{ "session-tickets word", "session-tickets on\n" MINIMAL,
+	    "t.conf:1: session-tickets: \"on\" is not a number" },
 	{ "tls on a gemini listener",
 	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965 tls\n"),
 	    "t.conf:5: tls is not allowed on a gemini listener" },
@@ -457,7 +461,31 @@ check_scaling(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+static int
+check_tickets(const struct config *conf, char *why, size_t len)
+{
+	if (conf->ticket_lifetime != 3600) {
+		snprintf(why, len, "lifetime %d", conf->ticket_lifetime);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_no_tickets(const struct config *conf, char *why, size_t len)
+{
+	if (conf->ticket_lifetime != 0) {
+		snprintf(why, len, "lifetime %d", conf->ticket_lifetime);
+		return 0;
+	}
+	return 1;
+}
+
 static const struct good_test good_tests[] = {
+	{ "session-tickets 3600", "session-tickets 3600\n" MINIMAL,
+	    check_tickets },
+	{ "session-tickets off", "session-tickets off\n" MINIMAL,
+	    check_no_tickets },
 	{ "proxy-protocol, tls, public ports, aliases",
 	    SRV("example.org",
 	    "\tlisten gemini on 127.0.0.1 port 11965 proxy-protocol\n"
