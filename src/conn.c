@@ -68,8 +68,7 @@ struct conn {
 	struct server		*srv;		/* the one answering */
 	int			 requested;	/* a request was read */
 	int			 logged;	/* its access line written */
-	size_t			 reqlen;
-	char			 req[LOG_REQUEST_MAX + 1];	/* last */
+	size_t			 reqlen;	/* kept in rbuf for the log */
 };
 
 TAILQ_HEAD(connlist, conn);
@@ -166,17 +165,24 @@ conn_peer(struct conn *c)
 	return host;
 }
 
-/* Keep (the start of) the request line for the access log. */
+/*
+ * Keep (the start of) the request line for the access log, in rbuf:
+ * the line may already be there (memmove), and a connection that never
+ * sends a request never needs one, which keeps idle clients small.
+ */
 static void
 conn_keep_request(struct conn *c, const char *line, size_t len)
 {
 	c->requested = 1;
 	if (!log_access_enabled())
 		return;
+	if (c->rbuf == NULL &&
+	    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL)
+		return;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	c->reqlen = len > LOG_REQUEST_MAX ? LOG_REQUEST_MAX + 1 : len;
-	memcpy(c->req, line, c->reqlen);
+	memmove(c->rbuf, line, c->reqlen);
 }
 
 /* The access line, once per request: when it is answered or abandoned. */
@@ -194,8 +200,8 @@ conn_log(struct conn *c)
 	e.peerlen = c->peerlen;
 	e.proto = c->l->proto;
 	e.host = (c->srv != NULL ? c->srv : c->l->server)->name;
-	e.request = c->req;
-	e.requestlen = c->reqlen;
+	e.request = c->rbuf != NULL ? c->rbuf : "";
+	e.requestlen = c->rbuf != NULL ? c->reqlen : 0;
 	e.status = c->status;
 	e.bytes = c->sent;
 	e.ms = (long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
@@ -888,7 +894,7 @@ conn_accepted(struct listener *l, int fd, struct sockaddr_storage *ss,
 		close(fd);
 		return -1;
 	}
-	memset(c, 0, offsetof(struct conn, req));
+	memset(c, 0, sizeof(*c));
 	c->rbuf = rbuf;
 	c->l = l;
 	c->fd = fd;
