@@ -55,7 +55,7 @@ PURE_SRCS =	src/buf.c src/hash.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
 		src/gopher.c src/gemini.c src/proxy.c src/log.c src/words.c \
 		src/indexer.c src/search.c src/results.c $(COMPAT_SRCS)
 SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \
-		src/listen.c src/conn.c src/tlsio.c src/config.c \
+		src/listen.c src/conn.c src/serve.c src/tlsio.c src/config.c \
 		src/snapshot.c src/walk.c src/render.c src/beneath.c \
 		src/parse.c src/scan.c src/sandbox.c
 HDRS =		$(wildcard src/*.h)

@@ -512,6 +512,31 @@ size_t	 conn_count(void);
 void	 conn_set_limit(size_t);
 int	 conn_at_limit(void);
 
+/* serve.c: what a request is answered with */
+struct serve_in {
+	struct listener			*l;
+	const char			*sni;		/* NULL: none */
+	int				 fd;		/* for getsockname */
+	const struct sockaddr_storage	*local;		/* from PROXY */
+	socklen_t			 locallen;	/* 0: ask fd */
+	const char			*peer;		/* for debug lines */
+};
+
+struct reply {
+	const char	*data;		/* bytes to send first */
+	size_t		 len;
+	char		*owned;		/* malloc'd data, to free */
+	int		 filefd;	/* file to stream after data, or -1 */
+	int		 status;	/* for the access log */
+	struct server	*srv;		/* the server that answered */
+};
+
+void	 serve_gemini(const struct serve_in *, const char *, size_t,
+	    struct reply *);
+void	 serve_gopher(const struct serve_in *, const char *, size_t,
+	    struct reply *);
+void	 serve_too_long(enum proto, struct reply *);
+
 /* worker.c */
 __attribute__((__noreturn__))
 void	 worker_main(struct config *, int);

@@ -1,10 +1,12 @@
 /*
- * conn.c: one client connection in a worker, from accept to close:
- * TLS handshake, reading the request line, answering from the snapshot,
- * close_notify, and a lingering close so that the response is never cut
- * by a reset.  Each phase has a deadline.  The request path allocates
- * nothing for prepared content: the reply points into the snapshot.
- * Protocol rules live in gemini.c and gopher.c, not here.
+ * conn.c: one client connection in a worker, from accept to close: a
+ * PROXY header if the listener expects one, the TLS handshake (or, on
+ * a Gopher port with tls, the choice between TLS and plain), reading
+ * the request line, writing the reply, close_notify, and a lingering
+ * close so that the response is never cut by a reset.  Each phase has
+ * a deadline.  What the reply is, serve.c decides; the request path
+ * allocates nothing for prepared content, which points into the
+ * snapshot.  Protocol rules live in gemini.c and gopher.c, not here.
  */
 
 #include <sys/types.h>
@@ -275,204 +277,64 @@ conn_io_write(struct conn *c, const void *p, size_t len, size_t *n)
 	return IO_ERROR;
 }
 
-/* Answer with bytes that live as long as the snapshot (or longer). */
+/* Point the connection at its reply; it owns what the reply owns. */
 static void
-conn_reply(struct conn *c, const char *p, size_t len)
+conn_answer(struct conn *c, struct reply *r)
 {
-	c->wp = p;
-	c->wlen = len;
-}
-
-/* Answer with a reply built for this connection; c owns it now. */
-static void
-conn_reply_buf(struct conn *c, struct buf *b)
-{
-	size_t	len;
-
-	if ((c->owned = buf_release(b, &len)) == NULL) {
-		c->wlen = 0;
+	c->wp = r->data;
+	c->wlen = r->len;
+	c->owned = r->owned;
+	c->filefd = r->filefd;
+	c->status = r->status;
+	c->srv = r->srv;
+	if (c->filefd != -1 && c->chunk == NULL &&
+	    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
+		conn_free(c);
 		return;
 	}
-	conn_reply(c, c->owned, len);
-}
-
-static void
-conn_reply_status(struct conn *c, int status)
-{
-	size_t	len;
-
-	c->status = status;
-	c->wp = gemini_status(status, &len);
-	c->wlen = len;
+	c->state = CONN_WRITE;
+	conn_deadline(c, worker_config()->timeout_response, 0);
+	conn_write(c);
 }
 
 static void
-conn_gopher_error(struct conn *c, const char *msg)
+conn_reply_init(struct conn *c, struct reply *r)
 {
-	struct buf	b;
-
-	buf_init(&b);
-	gopher_error(&b, msg);
-	c->status = 3;
-	conn_reply_buf(c, &b);
-}
-
-/* Send a snapshot answer, opening the file first if it is streamed. */
-static int
-conn_snapshot(struct conn *c, const struct snapshot *snap,
-    const struct snapshot_resp *r)
-{
-	if (r->stream == NULL) {
-		conn_reply(c, r->data, r->len);
-		return 0;
-	}
-	c->filefd = snapshot_open(snapshot_rootfd(snap), r->stream, 0);
-	if (c->filefd == -1 ||
-	    (c->chunk == NULL && (c->chunk = malloc(STREAM_CHUNK)) == NULL)) {
-		log_warn("open %s", r->stream);
-		return -1;
-	}
-	if (r->header != NULL)
-		conn_reply(c, r->header, r->headerlen);
-	return 0;
-}
-
-/*
- * The name a client gave in TLS (SNI) is the host it set the connection
- * up for: it must be one of the names of the server that answers, or
- * the request was meant for another server (53).  Without SNI (an
- * IP-literal URL, or an old client), or for an IP-literal URL, for
- * which RFC 6066 has no SNI, the URL's host alone decides.
- */
-static int
-conn_sni_ok(struct conn *c, const struct server *srv, const struct uri *u)
-{
-	const char	*sni = tlsio_servername(c->tls);
-
-	if (sni == NULL || *sni == '\0' || u->ipliteral)
-		return 1;
-	return config_server_named(srv, sni, strlen(sni));
-}
-
-static void
-conn_gemini(struct conn *c, const char *line, size_t len)
-{
-	struct gemini_request	 req;
-	struct snapshot_resp	 r;
-	struct server		*srv;
-	struct buf		 b;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof(ss);
-	char			 local[NI_MAXHOST];
-	const char		*err, *lp = NULL;
-	int			 status;
-
-	/* SNI chooses among the servers on this address. */
-	srv = c->srv = config_listener_server(c->l, tlsio_servername(c->tls));
-	if ((status = gemini_parse_request(line, len, &req, &err)) != 0) {
-		log_debug("%s: gemini: %s", conn_peer(c), err);
-		conn_reply_status(c, status);
-		return;
-	}
-	/*
-	 * An IP-literal URL must name the address the client reached:
-	 * the balancer's, when a PROXY header said which, else ours.
-	 */
-	if (req.uri.ipliteral) {
-		if (c->locallen > 0) {
-			memcpy(&ss, &c->local, c->locallen);
-			sslen = c->locallen;
-		}
-		if ((c->locallen > 0 || getsockname(c->fd,
-		    (struct sockaddr *)&ss, &sslen) == 0) &&
-		    getnameinfo((struct sockaddr *)&ss, sslen, local,
-		    sizeof(local), NULL, 0, NI_NUMERICHOST) == 0)
-			lp = local;
-	}
-	if (!config_server_uri(srv, &req.uri, lp) ||
-	    !gemini_port_matches(&req.uri, config_public_port(c->l, srv)) ||
-	    !conn_sni_ok(c, srv, &req.uri)) {
-		log_debug("%s: gemini: not our host or port, or not the "
-		    "host named in SNI", conn_peer(c));
-		conn_reply_status(c, 53);
-		return;
-	}
-	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
-		buf_init(&b);
-		c->status = results_gemini(snapshot_search(srv->snap),
-		    req.uri.query, req.uri.querylen, &b);
-		conn_reply_buf(c, &b);
-		return;
-	}
-	if (snapshot_lookup(srv->snap, PROTO_GEMINI, req.path, req.pathlen,
-	    &r) == -1) {
-		conn_reply_status(c, 51);
-		return;
-	}
-	c->status = r.status;
-	if (conn_snapshot(c, srv->snap, &r) == -1)
-		conn_reply_status(c, 40);
-}
-
-static void
-conn_gopher(struct conn *c, const char *line, size_t len)
-{
-	static struct gopher_request	 req;
-	struct snapshot_resp		 r;
-	struct server			*srv = c->srv = c->l->server;
-	struct buf			 b;
-	const char			*err;
-
-	if (gopher_parse_request(line, len, &req, &err) == -1) {
-		log_debug("%s: gopher: %s", conn_peer(c), err);
-		conn_gopher_error(c, err);
-		return;
-	}
-	if (req.url) {
-		buf_init(&b);
-		gopher_url_page(&b, req.path, req.pathlen);
-		conn_reply_buf(c, &b);
-		return;
-	}
-	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
-		buf_init(&b);
-		c->status = results_gopher(snapshot_search(srv->snap),
-		    req.search, req.searchlen, &b);
-		conn_reply_buf(c, &b);
-		return;
-	}
-	if (snapshot_lookup(srv->snap, PROTO_GOPHER, req.path, req.pathlen,
-	    &r) == -1) {
-		conn_gopher_error(c, "Not found");
-		return;
-	}
-	if (conn_snapshot(c, srv->snap, &r) == -1)
-		conn_gopher_error(c, "Temporary failure");
+	memset(r, 0, sizeof(*r));
+	r->filefd = -1;
+	r->srv = c->l->server;
 }
 
 static void
 conn_request(struct conn *c, const char *line, size_t len)
 {
+	struct serve_in	in;
+	struct reply	r;
+
 	conn_keep_request(c, line, len);
+	in.l = c->l;
+	in.sni = c->tls != NULL ? tlsio_servername(c->tls) : NULL;
+	in.fd = c->fd;
+	in.local = &c->local;
+	in.locallen = c->locallen;
+	in.peer = conn_peer(c);
+	conn_reply_init(c, &r);
 	if (c->l->proto == PROTO_GEMINI)
-		conn_gemini(c, line, len);
+		serve_gemini(&in, line, len, &r);
 	else
-		conn_gopher(c, line, len);
-	c->state = CONN_WRITE;
-	conn_deadline(c, worker_config()->timeout_response, 0);
-	conn_write(c);
+		serve_gopher(&in, line, len, &r);
+	conn_answer(c, &r);
 }
 
 static void
-conn_too_long(struct conn *c)
+conn_too_long(struct conn *c, const char *line, size_t len)
 {
-	if (c->l->proto == PROTO_GEMINI)
-		conn_reply_status(c, 59);
-	else
-		conn_gopher_error(c, "Request too long");
-	c->state = CONN_WRITE;
-	conn_deadline(c, worker_config()->timeout_response, 0);
-	conn_write(c);
+	struct reply	r;
+
+	conn_keep_request(c, line, len);
+	conn_reply_init(c, &r);
+	serve_too_long(c->l->proto, &r);
+	conn_answer(c, &r);
 }
 
 /*
@@ -537,8 +399,7 @@ conn_read(struct conn *c)
 			return;
 		}
 		if (done == -1) {
-			conn_keep_request(c, p, len);
-			conn_too_long(c);
+			conn_too_long(c, p, len);
 			return;
 		}
 		if (c->rlen == 0) {
@@ -583,7 +444,8 @@ conn_refill(struct conn *c)
 	ssize_t	n;
 
 	if (c->next != NULL) {
-		conn_reply(c, c->next, c->nextlen);
+		c->wp = c->next;
+		c->wlen = c->nextlen;
 		c->next = NULL;
 		return 1;
 	}
@@ -597,7 +459,8 @@ conn_refill(struct conn *c)
 		c->filefd = -1;
 		return n == 0 ? 0 : -1;
 	}
-	conn_reply(c, c->chunk, (size_t)n);
+	c->wp = c->chunk;
+	c->wlen = (size_t)n;
 	return 1;
 }
 

@@ -1,0 +1,209 @@
+/*
+ * serve.c: what a request is answered with.  Given a complete request
+ * line and what is known of its connection (listener, SNI, the address
+ * the client reached), it picks the server, applies the protocol's
+ * rules (gemini.c, gopher.c), and points a struct reply at prepared
+ * bytes of the snapshot, at a small reply built for this request (a
+ * status line, an error item, a search page), or at a file to stream.
+ * It never reads or writes a socket; conn.c does that.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsuled.h"
+
+/* Prepared bytes that live as long as the snapshot (or longer). */
+static void
+serve_bytes(struct reply *r, const char *p, size_t len)
+{
+	r->data = p;
+	r->len = len;
+}
+
+/* A reply built for this request; the reply owns it now. */
+static void
+serve_buf(struct reply *r, struct buf *b)
+{
+	size_t	len;
+
+	if ((r->owned = buf_release(b, &len)) == NULL) {
+		r->len = 0;
+		return;
+	}
+	serve_bytes(r, r->owned, len);
+}
+
+static void
+serve_status(struct reply *r, int status)
+{
+	size_t	len;
+
+	r->status = status;
+	r->data = gemini_status(status, &len);
+	r->len = len;
+}
+
+static void
+serve_gopher_error(struct reply *r, const char *msg)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	gopher_error(&b, msg);
+	r->status = 3;
+	serve_buf(r, &b);
+}
+
+/* A snapshot answer, opening the file first if it is streamed. */
+static int
+serve_snapshot(struct reply *r, const struct snapshot *snap,
+    const struct snapshot_resp *sr)
+{
+	if (sr->stream == NULL) {
+		serve_bytes(r, sr->data, sr->len);
+		return 0;
+	}
+	r->filefd = snapshot_open(snapshot_rootfd(snap), sr->stream, 0);
+	if (r->filefd == -1) {
+		log_warn("open %s", sr->stream);
+		return -1;
+	}
+	if (sr->header != NULL)
+		serve_bytes(r, sr->header, sr->headerlen);
+	return 0;
+}
+
+/*
+ * The name a client gave in TLS (SNI) is the host it set the connection
+ * up for: it must be one of the names of the server that answers, or
+ * the request was meant for another server (53).  Without SNI (an
+ * IP-literal URL, or an old client), or for an IP-literal URL, for
+ * which RFC 6066 has no SNI, the URL's host alone decides.
+ */
+static int
+serve_sni_ok(const struct serve_in *in, const struct server *srv,
+    const struct uri *u)
+{
+	if (in->sni == NULL || *in->sni == '\0' || u->ipliteral)
+		return 1;
+	return config_server_named(srv, in->sni, strlen(in->sni));
+}
+
+/*
+ * The address the client reached, as text, for IP-literal URLs: the
+ * balancer's when a PROXY header said which, else our socket's.
+ */
+static const char *
+serve_local(const struct serve_in *in, char *buf, size_t size)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+
+	if (in->locallen > 0) {
+		memcpy(&ss, in->local, in->locallen);
+		sslen = in->locallen;
+	} else if (getsockname(in->fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return NULL;
+	if (getnameinfo((struct sockaddr *)&ss, sslen, buf, size, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		return NULL;
+	return buf;
+}
+
+void
+serve_gemini(const struct serve_in *in, const char *line, size_t len,
+    struct reply *r)
+{
+	struct gemini_request	 req;
+	struct snapshot_resp	 sr;
+	struct server		*srv;
+	struct buf		 b;
+	char			 local[NI_MAXHOST];
+	const char		*err, *lp = NULL;
+	int			 status;
+
+	/* SNI chooses among the servers on this address. */
+	srv = r->srv = config_listener_server(in->l, in->sni);
+	if ((status = gemini_parse_request(line, len, &req, &err)) != 0) {
+		log_debug("%s: gemini: %s", in->peer, err);
+		serve_status(r, status);
+		return;
+	}
+	if (req.uri.ipliteral)
+		lp = serve_local(in, local, sizeof(local));
+	if (!config_server_uri(srv, &req.uri, lp) ||
+	    !gemini_port_matches(&req.uri, config_public_port(in->l, srv)) ||
+	    !serve_sni_ok(in, srv, &req.uri)) {
+		log_debug("%s: gemini: not our host or port, or not the "
+		    "host named in SNI", in->peer);
+		serve_status(r, 53);
+		return;
+	}
+	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
+		buf_init(&b);
+		r->status = results_gemini(snapshot_search(srv->snap),
+		    req.uri.query, req.uri.querylen, &b);
+		serve_buf(r, &b);
+		return;
+	}
+	if (snapshot_lookup(srv->snap, PROTO_GEMINI, req.path, req.pathlen,
+	    &sr) == -1) {
+		serve_status(r, 51);
+		return;
+	}
+	r->status = sr.status;
+	if (serve_snapshot(r, srv->snap, &sr) == -1)
+		serve_status(r, 40);
+}
+
+void
+serve_gopher(const struct serve_in *in, const char *line, size_t len,
+    struct reply *r)
+{
+	static struct gopher_request	 req;	/* 4 KB: not on the stack */
+	struct snapshot_resp		 sr;
+	struct server			*srv = r->srv = in->l->server;
+	struct buf			 b;
+	const char			*err;
+
+	if (gopher_parse_request(line, len, &req, &err) == -1) {
+		log_debug("%s: gopher: %s", in->peer, err);
+		serve_gopher_error(r, err);
+		return;
+	}
+	if (req.url) {
+		buf_init(&b);
+		gopher_url_page(&b, req.path, req.pathlen);
+		serve_buf(r, &b);
+		return;
+	}
+	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
+		buf_init(&b);
+		r->status = results_gopher(snapshot_search(srv->snap),
+		    req.search, req.searchlen, &b);
+		serve_buf(r, &b);
+		return;
+	}
+	if (snapshot_lookup(srv->snap, PROTO_GOPHER, req.path, req.pathlen,
+	    &sr) == -1) {
+		serve_gopher_error(r, "Not found");
+		return;
+	}
+	if (serve_snapshot(r, srv->snap, &sr) == -1)
+		serve_gopher_error(r, "Temporary failure");
+}
+
+/* A request line longer than the protocol allows. */
+void
+serve_too_long(enum proto proto, struct reply *r)
+{
+	if (proto == PROTO_GEMINI)
+		serve_status(r, 59);
+	else
+		serve_gopher_error(r, "Request too long");
+}
