@@ -113,6 +113,17 @@ def write_tree(root, files):
             f.write(data.encode() if isinstance(data, str) else data)
 
 
+# The one server every configuration-file test needs; a test puts its
+# own top-level directives in front (Daemon.write_conf fills it in).
+SERVER = """server "localhost" {{
+\troot "{root}"
+\tcert "{crt}"
+\tkey "{key}"
+\tlisten gemini on 127.0.0.1 port {gemini_port}
+\tlisten gopher on 127.0.0.1 port {gopher_port}
+}}
+"""
+
 class Daemon:
     """A capsuled serving a temporary capsule on loopback ports."""
 

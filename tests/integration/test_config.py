@@ -14,20 +14,13 @@ import ssl
 import subprocess
 import time
 
-from harness import (CAPSULED, cert, check, client_context, Daemon, done,
-                     free_port, gemini_raw, plain_raw, refused, wait_for)
+from harness import (CAPSULED, SERVER, cert, check, client_context, Daemon,
+                     done, free_port, gemini_raw, plain_raw, refused, wait_for)
 
 CONF = """# test configuration
 {user}prefork 2
 timeout request 2
-server "localhost" {{
-\troot "{root}"
-\tcert "{crt}"
-\tkey "{key}"
-\tlisten gemini on 127.0.0.1 port {gemini_port}
-\tlisten gopher on 127.0.0.1 port {gopher_port}
-}}
-"""
+""" + SERVER
 
 
 def run(argv, timeout=30):

@@ -16,18 +16,11 @@ import socket
 import subprocess
 import time
 
-from harness import (CAPSULED, check, Daemon, done, refused, wait_for)
+from harness import (CAPSULED, SERVER, check, Daemon, done, refused, wait_for)
 
 CONF = """{user}prefork 2
 {log}
-server "localhost" {{
-\troot "{root}"
-\tcert "{crt}"
-\tkey "{key}"
-\tlisten gemini on 127.0.0.1 port {gemini_port}
-\tlisten gopher on 127.0.0.1 port {gopher_port}
-}}
-"""
+""" + SERVER
 
 
 

@@ -18,7 +18,8 @@ import socket
 import threading
 import time
 
-from harness import (check, Daemon, done, gemini_raw, plain_raw, wait_for)
+from harness import (SERVER, check, Daemon, done, gemini_raw, plain_raw,
+                     wait_for)
 
 LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}) (\S+) '
                   r'(gemini|gopher) (\S+) "((?:[^"\\]|\\x[0-9a-f]{2})*)" '
@@ -26,14 +27,7 @@ LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}) (\S+) '
 
 CONF = """{user}prefork 2
 access-log "{dir}/logs/access.log"
-server "localhost" {{
-\troot "{root}"
-\tcert "{crt}"
-\tkey "{key}"
-\tlisten gemini on 127.0.0.1 port {gemini_port}
-\tlisten gopher on 127.0.0.1 port {gopher_port}
-}}
-"""
+""" + SERVER
 
 FILES = {"index.gmi": "# Home\n", "a.gmi": "# A\n",
          "big.bin": b"x" * (8 * 1024 * 1024)}

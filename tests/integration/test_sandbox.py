@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from harness import (_TMP, CAPSULED, check, Daemon, done, gemini_raw,
+from harness import (_TMP, CAPSULED, SERVER, check, Daemon, done, gemini_raw,
                      plain_raw, wait_for)
 
 if os.geteuid() != 0:
@@ -33,14 +33,7 @@ CONF = """user "nobody"
 chroot "{chroot}"
 prefork 2
 access-log "{dir}/access.log"
-server "localhost" {{
-\troot "{root}"
-\tcert "{crt}"
-\tkey "{key}"
-\tlisten gemini on 127.0.0.1 port {gemini_port}
-\tlisten gopher on 127.0.0.1 port {gopher_port}
-}}
-"""
+""" + SERVER
 
 
 def status(pid):

@@ -12,18 +12,11 @@ import socket
 import ssl
 import subprocess
 
-from harness import Daemon, check, client_context, done
+from harness import (SERVER, check, client_context, Daemon, done)
 
 CONF = """{user}prefork 2
 {tickets}
-server "localhost" {{
-\troot "{root}"
-\tcert "{crt}"
-\tkey "{key}"
-\tlisten gemini on 127.0.0.1 port {gemini_port}
-\tlisten gopher on 127.0.0.1 port {gopher_port}
-}}
-"""
+""" + SERVER
 
 PAGE = "# Resumed\n"
 
