@@ -54,8 +54,6 @@ struct conn {
 	size_t			 rlen;
 	const char		*wp;		/* bytes being written */
 	size_t			 wlen;
-	const char		*next;		/* queued after wp */
-	size_t			 nextlen;
 	char			*owned;		/* a reply built for this conn */
 	int			 filefd;	/* streamed file */
 	char			*chunk;
@@ -151,6 +149,16 @@ conn_want(struct conn *c, short what)
 	    conn_io, c);
 	event_add(&c->ev, NULL);
 	c->evwhat = what;
+}
+
+/* If res says what the socket must be ready for, wait for it: 1. */
+static int
+conn_wait(struct conn *c, enum io_result res)
+{
+	if (res != IO_WANT_READ && res != IO_WANT_WRITE)
+		return 0;
+	conn_want(c, res == IO_WANT_READ ? EV_READ : EV_WRITE);
+	return 1;
 }
 
 static const char *
@@ -373,9 +381,8 @@ conn_read(struct conn *c)
 	for (;;) {
 		p = c->rlen > 0 ? c->rbuf + c->rlen : conn_scratch;
 		res = conn_io_read(c, p, cap - c->rlen, &n);
-		if (res == IO_WANT_READ || res == IO_WANT_WRITE) {
+		if (conn_wait(c, res)) {
 			conn_quickack(c);
-			conn_want(c, res == IO_WANT_READ ? EV_READ : EV_WRITE);
 			return;
 		}
 		if (res != IO_DONE) {
@@ -417,38 +424,27 @@ conn_read(struct conn *c)
 static void
 conn_handshake(struct conn *c)
 {
-	switch (tlsio_handshake(c->tls)) {
-	case IO_DONE:
-		c->state = CONN_READ;
-		conn_deadline(c, worker_config()->timeout_request, 1);
-		conn_read(c);
-		break;
-	case IO_WANT_READ:
-		conn_want(c, EV_READ);
-		break;
-	case IO_WANT_WRITE:
-		conn_want(c, EV_WRITE);
-		break;
-	default:
+	enum io_result	res = tlsio_handshake(c->tls);
+
+	if (conn_wait(c, res))
+		return;
+	if (res != IO_DONE) {
 		log_debug("%s: handshake: %s", conn_peer(c),
 		    tlsio_error(c->tls));
 		conn_free(c);
-		break;
+		return;
 	}
+	c->state = CONN_READ;
+	conn_deadline(c, worker_config()->timeout_request, 1);
+	conn_read(c);
 }
 
-/* Next bytes to write: the queued part, then file chunks.  0: done. */
+/* Next bytes to write: the streamed file's next chunk.  0: done. */
 static int
 conn_refill(struct conn *c)
 {
 	ssize_t	n;
 
-	if (c->next != NULL) {
-		c->wp = c->next;
-		c->wlen = c->nextlen;
-		c->next = NULL;
-		return 1;
-	}
 	if (c->filefd == -1)
 		return 0;
 	if ((n = read(c->filefd, c->chunk, STREAM_CHUNK)) == -1 &&
@@ -467,17 +463,8 @@ conn_refill(struct conn *c)
 static void
 conn_shutdown(struct conn *c)
 {
-	switch (tlsio_close(c->tls)) {
-	case IO_WANT_READ:
-		conn_want(c, EV_READ);
-		break;
-	case IO_WANT_WRITE:
-		conn_want(c, EV_WRITE);
-		break;
-	default:
+	if (!conn_wait(c, tlsio_close(c->tls)))
 		conn_linger(c);
-		break;
-	}
 }
 
 /* The whole response is out: close_notify (TLS), then linger. */
@@ -519,8 +506,7 @@ conn_write(struct conn *c)
 			budget -= n < budget ? n : budget;
 			continue;
 		}
-		if (res == IO_WANT_READ || res == IO_WANT_WRITE) {
-			conn_want(c, res == IO_WANT_READ ? EV_READ : EV_WRITE);
+		if (conn_wait(c, res)) {
 			conn_deadline(c, worker_config()->timeout_response, 0);
 			return;
 		}
