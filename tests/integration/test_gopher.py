@@ -5,8 +5,11 @@ requests, Gopher+ suffixes, type-3 errors, URL: pages, and the same menus
 through curl and lynx.
 """
 
+import random
 import shutil
+import socket
 import subprocess
+import time
 
 from harness import Daemon, check, done, menu_ok
 
@@ -27,7 +30,33 @@ FILES = {
     "mapped/gophermap": "Hand-written menu\n0Notes\t/notes.txt\n1Up\t/\n",
     "mapped/index.gmi": "# Not used on Gopher\n",
     ".secret": "no\n",
+    # Over 1 MiB, so it is streamed from disk, and more than the socket
+    # buffers hold, so the server is still writing when the client
+    # sends its stray bytes.
+    "big.bin": random.Random(70).randbytes(3 * 1024 * 1024),
 }
+
+
+def stray_bytes_request(d, stray):
+    """Request /big.bin, then (while the reply is still being written)
+    send stray bytes the server will never read; read to the end."""
+    s = socket.create_connection(("127.0.0.1", d.gopher_port), timeout=10)
+    try:
+        s.sendall(b"/big.bin\r\n")
+        time.sleep(0.2)
+        if stray:
+            s.sendall(stray)
+        time.sleep(0.3)         # the server fills the socket buffers
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return data
+            data += b
+    except (ConnectionResetError, socket.timeout) as e:
+        return data + (" <%s>" % e.__class__.__name__).encode()
+    finally:
+        s.close()
 
 
 def field_line(kind, display, sel, d):
@@ -83,6 +112,23 @@ try:
     img = d.gopher("/image.png")
     check(img == b"\x89PNG\r\n\x1a\nbinary", "gopher: binary file intact",
           img)
+
+    # Closing with unread bytes in the socket sends a reset, which
+    # throws away the end of the reply still queued: the server must
+    # linger then, and may close at once otherwise.
+    big = FILES["big.bin"]
+    r = stray_bytes_request(d, b"")
+    check(r == big, "gopher: a streamed 3 MiB file arrives whole",
+          "%d bytes%s" % (len(r), r[-30:] if r != big[:len(r)] else ""))
+    r = stray_bytes_request(d, b"junk after the selector\r\n" * 40)
+    check(r == big, "gopher: stray bytes after the selector do not cut "
+          "the reply (the close lingers)",
+          "%d of %d bytes%r" % (len(r), len(big), r[-30:]))
+    t0 = time.monotonic()
+    r = d.gopher("/notes.txt")
+    check(r == notes and time.monotonic() - t0 < 1,
+          "gopher: with nothing unread the reply ends at once",
+          time.monotonic() - t0)
 
     m = d.gopher("/mapped/")
     check(m == (field_line("i", "Hand-written menu", "", d) + b"\r\n" +
