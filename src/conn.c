@@ -77,6 +77,7 @@ TAILQ_HEAD(connlist, conn);
 static struct connlist	conn_cache = TAILQ_HEAD_INITIALIZER(conn_cache);
 static size_t		conn_ncache;
 static size_t		conn_live;
+static size_t		conn_files;	/* streamed files open */
 static size_t		conn_max = 1024;
 static char		conn_scratch[GOPHER_REQUEST_MAX + 2];
 
@@ -101,10 +102,30 @@ conn_set_limit(size_t max)
 	conn_max = max > 0 ? max : 1;
 }
 
+/*
+ * The cap counts descriptors, not clients: a connection that streams a
+ * file holds two, and a cap that forgot the second would run into
+ * EMFILE instead of pausing accept.
+ */
 int
 conn_at_limit(void)
 {
-	return conn_live >= conn_max;
+	return conn_live + conn_files >= conn_max;
+}
+
+/* The streamed file is done (or the connection is): give its fd back. */
+static void
+conn_close_file(struct conn *c)
+{
+	int	was_full = conn_at_limit();
+
+	if (c->filefd == -1)
+		return;
+	close(c->filefd);
+	c->filefd = -1;
+	conn_files--;
+	if (was_full && !conn_at_limit())
+		listen_limit(0);
 }
 
 static void
@@ -233,8 +254,7 @@ conn_free(struct conn *c)
 		tlsio_free(c->tls);
 	if (c->fd != -1)
 		close(c->fd);
-	if (c->filefd != -1)
-		close(c->filefd);
+	conn_close_file(c);
 	free(c->owned);
 	free(c->chunk);
 	conn_live--;
@@ -296,6 +316,11 @@ conn_answer(struct conn *c, struct reply *r)
 	c->filefd = r->filefd;
 	c->status = r->status;
 	c->srv = r->srv;
+	if (c->filefd != -1) {
+		conn_files++;
+		if (conn_at_limit())
+			listen_limit(1);
+	}
 	if (c->filefd != -1 && c->chunk == NULL &&
 	    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
 		conn_free(c);
@@ -452,8 +477,7 @@ conn_refill(struct conn *c)
 	    errno == EINTR)
 		return 1;
 	if (n <= 0) {
-		close(c->filefd);
-		c->filefd = -1;
+		conn_close_file(c);
 		return n == 0 ? 0 : -1;
 	}
 	c->wp = c->chunk;

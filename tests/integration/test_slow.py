@@ -13,8 +13,9 @@ default deadlines (TIMEOUT_HANDSHAKE, TIMEOUT_REQUEST, TIMEOUT_RESPONSE:
    and a response cut that way ends without close_notify; a client that
    resets mid-response is freed at once.
 3. The connection cap derived from RLIMIT_NOFILE (prlimit --nofile=64),
-   and EMFILE: the worker pauses accepting without spinning and resumes
-   when descriptors free up.
+   counting a streamed file as a descriptor too, and EMFILE: the worker
+   pauses accepting without spinning and resumes when descriptors free
+   up.
 """
 
 import os
@@ -391,7 +392,81 @@ try:
 finally:
     d.stop()
 
-# 3b. Out of descriptors (EMFILE): pause, do not spin, resume.
+# 3b. The cap counts descriptors: a connection that streams a file holds
+# two.  40 clients ask for a large file and do not read; with 48
+# descriptors to give, at most 24 streams can run, and the rest must
+# wait in the listen queue, not run the worker out of descriptors.
+def streamed(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).endswith(
+                    "/stream.bin"):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+STREAM = os.urandom(8 << 20)
+d = Daemon({"index.gmi": "# Home\n", "stream.bin": STREAM}, workers=1,
+           start=False)
+d.argv = ["prlimit", "--nofile=64:64", "--"] + d.argv
+d.start()
+try:
+    w = d.workers()[0]
+    s0 = sockets(w)
+    stalled = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", d.gopher_port))
+        s.sendall(b"/stream.bin\r\n")
+        stalled.append(s)
+    wait_for(lambda: sockets(w) - s0 + streamed(w) >= 48, 3)
+    time.sleep(0.5)
+    held, files = sockets(w) - s0, streamed(w)
+    check(held + files == 48 and files == held,
+          "cap: streamed files count: %d streaming clients hold %d "
+          "descriptors, the cap (40 offered)" % (held, held + files),
+          (held, files))
+    check("Too many open files" not in d.logtext(),
+          "cap: streaming clients do not run the worker out of "
+          "descriptors", d.logtext()[-400:])
+    # Now every client reads its file to the end, all at once (one
+    # waiting for another would stall past the response deadline):
+    # those that waited in the listen queue are served as streams end.
+    results = []
+
+    def drain(s):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        chunks = []
+        try:
+            while True:
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                chunks.append(b)
+        except OSError:
+            pass
+        s.close()
+        results.append(b"".join(chunks) == STREAM)
+
+    readers = [threading.Thread(target=drain, args=(s,)) for s in stalled]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join(60)
+    whole = results.count(True)
+    check(whole == 40, "cap: all 40 clients get the whole 8 MiB file, "
+          "the waiting ones as streams finish (%d of 40)" % whole)
+    check(streamed(w) == 0, "cap: no streamed file left open",
+          streamed(w))
+finally:
+    d.stop()
+
+# 3c. Out of descriptors (EMFILE): pause, do not spin, resume.
 d = Daemon({"index.gmi": "# Home\n"}, workers=1)
 try:
     w = d.workers()[0]
