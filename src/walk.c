@@ -352,6 +352,14 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 			log_info("capsule: %s: directory loop, skipped", ckey);
 			return 0;
 		}
+		/*
+		 * Directories count against the limit too: symlinks to one
+		 * subtree from many places would otherwise multiply the
+		 * walk without a single file to stop it.
+		 */
+		if (++w->files > SNAPSHOT_MAX_FILES)
+			return walk_fail(errstr, ckey,
+			    "too many files in capsule");
 		strlcat(ckey, "/", sizeof(ckey));
 		if ((idx = snapshot_add(s, ckey, strlen(ckey), SNAP_DIR)) == -1 ||
 		    snapshot_add(s, ckey, strlen(ckey) - 1, SNAP_REDIRECT) == -1) {

@@ -85,6 +85,33 @@ try:
           r)
     os.rename(away, d.root)
 
+    # Directory symlinks that fan out (8 levels, 10 links each to the
+    # next level: 10^7 paths, not one file in them) must hit the limit
+    # on files and directories, not walk for hours: the reload fails
+    # soon and the old content stays.
+    fan = os.path.join(d.root, "fan")
+    for lvl in range(8):
+        os.makedirs(os.path.join(fan, "d%d" % lvl))
+    for lvl in range(7):
+        for k in range(10):
+            os.symlink("../d%d" % (lvl + 1),
+                       os.path.join(fan, "d%d" % lvl, "l%d" % k))
+    t0 = time.monotonic()
+    failed = not d.reload(timeout=60)
+    took = time.monotonic() - t0
+    check(failed and "too many files in capsule" in d.logtext() and
+          took < 30, "reload: 10^7 symlinked directories stop at the "
+          "file and directory limit (%.1f s)" % took, d.logtext()[-300:])
+    r, _ = d.gemini(d.url("/b.gmi"))
+    check(r == b"20 text/gemini\r\n# B2\nchanged\n",
+          "reload: the old content is still served after that", r)
+    for lvl in range(7):
+        for k in range(10):
+            os.unlink(os.path.join(fan, "d%d" % lvl, "l%d" % k))
+    for lvl in range(8):
+        os.rmdir(os.path.join(fan, "d%d" % lvl))
+    os.rmdir(fan)
+
     # Ten SIGHUPs while four clients keep asking: no request may fail.
     want_gem = b"20 text/gemini\r\n" + FILES["a.gmi"].encode()
     want_gopher = d.gopher("/a.gmi")
