@@ -113,6 +113,7 @@ size_t	 log_access_format(char *, size_t, time_t,
 void	 log_procname(const char *);
 void	 log_setverbose(int);
 int	 log_getverbose(void);
+const char *log_debug_addr(const struct sockaddr *, socklen_t);
 void	 log_warn(const char *, ...)
 	    __attribute__((__format__(printf, 1, 2)));
 void	 log_warnx(const char *, ...)

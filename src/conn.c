@@ -16,8 +16,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include <netdb.h>
-
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
@@ -78,6 +76,9 @@ static struct connlist	conn_cache = TAILQ_HEAD_INITIALIZER(conn_cache);
 static size_t		conn_ncache;
 static size_t		conn_live;
 static size_t		conn_files;	/* streamed files open */
+
+#define conn_peer(c)	log_debug_addr((struct sockaddr *)&(c)->peer, \
+			    (c)->peerlen)
 static size_t		conn_max = 1024;
 static char		conn_scratch[GOPHER_REQUEST_MAX + 2];
 
@@ -181,20 +182,6 @@ conn_wait(struct conn *c, enum io_result res)
 		return 0;
 	conn_want(c, res == IO_WANT_READ ? EV_READ : EV_WRITE);
 	return 1;
-}
-
-static const char *
-conn_peer(struct conn *c)
-{
-	static char	host[NI_MAXHOST];
-
-	/* Only log_debug() uses it: no formatting when it prints nothing. */
-	if (log_getverbose() < 1)
-		return "";
-	if (getnameinfo((struct sockaddr *)&c->peer, c->peerlen, host,
-	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
-		return "?";
-	return host;
 }
 
 /*

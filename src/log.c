@@ -237,6 +237,23 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A client address for debug lines, "" when they are not printed: the
+ * request path must not format what nobody reads.
+ */
+const char *
+log_debug_addr(const struct sockaddr *sa, socklen_t len)
+{
+	static char	host[NI_MAXHOST];
+
+	if (log_verbose < 1)
+		return "";
+	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		return "?";
+	return host;
+}
+
 void
 fatal(const char *fmt, ...)
 {
