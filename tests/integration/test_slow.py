@@ -54,16 +54,20 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def sockets(pid):
+def fds_to(pid, pred):
+    """How many of pid's descriptors point at what pred accepts."""
     n = 0
     for fd in os.listdir("/proc/%d/fd" % pid):
         try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
-                    "socket:"):
+            if pred(os.readlink("/proc/%d/fd/%s" % (pid, fd))):
                 n += 1
         except OSError:
             pass
     return n
+
+
+def sockets(pid):
+    return fds_to(pid, lambda target: target.startswith("socket:"))
 
 
 def cpu_seconds(pid):
@@ -397,15 +401,7 @@ finally:
 # descriptors to give, at most 24 streams can run, and the rest must
 # wait in the listen queue, not run the worker out of descriptors.
 def streamed(pid):
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).endswith(
-                    "/stream.bin"):
-                n += 1
-        except OSError:
-            pass
-    return n
+    return fds_to(pid, lambda target: target.endswith("/stream.bin"))
 
 
 STREAM = os.urandom(8 << 20)
