@@ -3,11 +3,11 @@
  * PROXY header if the listener expects one, the TLS handshake (or, on
  * a Gopher port with tls, the choice between TLS and plain), reading
  * the request line, writing the reply, close_notify, and a lingering
- * close when the client left bytes unread, so that the response is
- * never cut by a reset.  Each phase has
- * a deadline.  What the reply is, serve.c decides; the request path
- * allocates nothing for prepared content, which points into the
- * snapshot.  Protocol rules live in gemini.c and gopher.c, not here.
+ * close (always after TLS, and after plain Gopher when the client left
+ * bytes unread) so that the response is never cut by a reset.  Each
+ * phase has a deadline.  What the reply is, serve.c decides; the
+ * request path allocates nothing for prepared content, which points
+ * into the snapshot.  Protocol rules live in gemini.c and gopher.c.
  */
 
 #include <sys/types.h>
@@ -76,11 +76,11 @@ static struct connlist	conn_cache = TAILQ_HEAD_INITIALIZER(conn_cache);
 static size_t		conn_ncache;
 static size_t		conn_live;
 static size_t		conn_files;	/* streamed files open */
+static size_t		conn_max = 1024;
+static char		conn_scratch[GOPHER_REQUEST_MAX + 2];
 
 #define conn_peer(c)	log_debug_addr((struct sockaddr *)&(c)->peer, \
 			    (c)->peerlen)
-static size_t		conn_max = 1024;
-static char		conn_scratch[GOPHER_REQUEST_MAX + 2];
 
 static void	conn_io(int, short, void *);
 static void	conn_timeout(int, short, void *);
@@ -307,11 +307,11 @@ conn_answer(struct conn *c, struct reply *r)
 		conn_files++;
 		if (conn_at_limit())
 			listen_limit(1);
-	}
-	if (c->filefd != -1 && c->chunk == NULL &&
-	    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
-		conn_free(c);
-		return;
+		if (c->chunk == NULL &&
+		    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
+			conn_free(c);
+			return;
+		}
 	}
 	c->state = CONN_WRITE;
 	conn_deadline(c, worker_config()->timeout_response, 0);
