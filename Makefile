@@ -50,14 +50,15 @@ COMPAT_DEFS +=	$(shell printf '\043include <valgrind/valgrind.h>\nint main(void)
 COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy.c) \
 		$(if $(findstring HAVE_STRTONUM,$(COMPAT_DEFS)),,src/compat/strtonum.c)
 
-# Pure modules: no sockets, no event loop; unit-tested and fuzzed.
-PURE_SRCS =	src/buf.c src/hash.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
+# Modules without an event loop or process state: unit-tested and fuzzed
+# (msg.c does I/O, but only on descriptors it is handed).
+PURE_SRCS =	src/msg.c src/buf.c src/hash.c src/utf8.c src/uri.c src/mime.c src/gemtext.c \
 		src/gopher.c src/gemini.c src/proxy.c src/log.c src/words.c \
 		src/indexer.c src/search.c src/results.c $(COMPAT_SRCS)
-SRCS =		$(PURE_SRCS) src/main.c src/parent.c src/worker.c \
-		src/listen.c src/conn.c src/serve.c src/tlsio.c src/config.c \
-		src/snapshot.c src/walk.c src/render.c src/beneath.c \
-		src/parse.c src/scan.c src/sandbox.c
+SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
+		src/worker.c src/listen.c src/conn.c src/sock.c src/serve.c \
+		src/tlsio.c src/config.c src/snapshot.c src/build.c src/walk.c \
+		src/render.c src/beneath.c src/parse.c src/scan.c src/sandbox.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -227,8 +228,8 @@ uninstall:
 # pages, in process and end to end.  Not part of make check.
 BENCH_SEARCH_PAGES ?=	10000
 BENCH_SEARCH_OBJS =	$(PURE_OBJS) $(BUILD)/obj/snapshot.o \
-			$(BUILD)/obj/walk.o $(BUILD)/obj/render.o \
-			$(BUILD)/obj/beneath.o
+			$(BUILD)/obj/build.o $(BUILD)/obj/walk.o \
+			$(BUILD)/obj/render.o $(BUILD)/obj/beneath.o
 
 .PHONY: bench-search
 

@@ -8,15 +8,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
 #ifdef __linux__
 #include <sys/syscall.h>
 #include <linux/openat2.h>
+
+#include "beneath.h"
 #endif
 
-#include "capsuled.h"
 
 static int
 beneath_valid(const char *rel)

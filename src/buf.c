@@ -6,11 +6,12 @@
  */
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "buf.h"
 
 void
 buf_init(struct buf *b)

@@ -1,9 +1,10 @@
 /*
  * config.c: struct config, its defaults, and the pieces both the command
  * line and a configuration file are made of (servers, listen addresses).
- * A config is also one generation's runtime state: the parent fills in
- * sockets, TLS contexts and snapshots, and frees it all here.  Nothing
- * here binds, reads a capsule or talks TLS.
+ * A config also carries one generation's runtime state (sockets, TLS
+ * contexts, snapshots), which gen.c sets up and takes down; config_free
+ * frees only the config's own memory.  Nothing here binds, reads a
+ * capsule or talks TLS.
  */
 
 #include <sys/types.h>
@@ -20,6 +21,10 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "gemini.h"
+#include "search.h"
+#include "uri.h"
 
 struct config *
 config_new(void)
@@ -55,15 +60,11 @@ config_free(struct config *conf)
 		return;
 	while ((l = TAILQ_FIRST(&conf->listeners)) != NULL) {
 		TAILQ_REMOVE(&conf->listeners, l, entry);
-		if (l->fd != -1)
-			close(l->fd);
-		tlsio_free_listener(l);
 		free(l->servers);
 		free(l);
 	}
 	while ((s = TAILQ_FIRST(&conf->servers)) != NULL) {
 		TAILQ_REMOVE(&conf->servers, s, entry);
-		snapshot_free(s->snap);
 		free(s);
 	}
 	free(conf);

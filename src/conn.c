@@ -24,6 +24,15 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "conn.h"
+#include "gemini.h"
+#include "gopher.h"
+#include "log.h"
+#include "proxy.h"
+#include "serve.h"
+#include "sock.h"
+#include "tlsio.h"
 
 #define CONN_CACHE	256		/* freed conns kept for reuse */
 #define CONN_WRITE_MAX	(256 * 1024)	/* bytes per wakeup, for fairness */
@@ -76,8 +85,14 @@ static struct connlist	conn_cache = TAILQ_HEAD_INITIALIZER(conn_cache);
 static size_t		conn_ncache;
 static size_t		conn_live;
 static size_t		conn_files;	/* streamed files open */
-static size_t		conn_max = 1024;
 static char		conn_scratch[GOPHER_REQUEST_MAX + 2];
+
+/* A PROXY header is read into rbuf, which a request line needs anyway. */
+_Static_assert(PROXY_HEADER_MAX <= GOPHER_REQUEST_MAX + 2,
+    "rbuf holds a PROXY header");
+static struct event_base	*conn_base;
+static const struct config	*conn_conf;
+static void		(*conn_changed)(void);	/* the worker's */
 
 #define conn_peer(c)	log_debug_addr((struct sockaddr *)&(c)->peer, \
 			    (c)->peerlen)
@@ -91,42 +106,47 @@ static void	conn_handshake(struct conn *);
 static void	conn_sniff(struct conn *);
 static void	conn_proxy(struct conn *);
 
+/*
+ * The worker's event loop and settings; changed is called whenever the
+ * number of connections or of descriptors they hold changes, so that
+ * the worker can pause or resume accepting.
+ */
+void
+conn_init(struct event_base *base, const struct config *conf,
+    void (*changed)(void))
+{
+	conn_base = base;
+	conn_conf = conf;
+	conn_changed = changed;
+}
+
 size_t
 conn_count(void)
 {
 	return conn_live;
 }
 
-void
-conn_set_limit(size_t max)
-{
-	conn_max = max > 0 ? max : 1;
-}
-
 /*
- * The cap counts descriptors, not clients: a connection that streams a
- * file holds two, and a cap that forgot the second would run into
- * EMFILE instead of pausing accept.
+ * Descriptors held, not clients: a connection that streams a file holds
+ * two, and a cap that forgot the second would run into EMFILE instead
+ * of pausing accept.
  */
-int
-conn_at_limit(void)
+size_t
+conn_fds(void)
 {
-	return conn_live + conn_files >= conn_max;
+	return conn_live + conn_files;
 }
 
 /* The streamed file is done (or the connection is): give its fd back. */
 static void
 conn_close_file(struct conn *c)
 {
-	int	was_full = conn_at_limit();
-
 	if (c->filefd == -1)
 		return;
 	close(c->filefd);
 	c->filefd = -1;
 	conn_files--;
-	if (was_full && !conn_at_limit())
-		listen_limit(0);
+	conn_changed();
 }
 
 static void
@@ -168,7 +188,7 @@ conn_want(struct conn *c, short what)
 		return;
 	if (c->evwhat != 0)
 		event_del(&c->ev);
-	event_assign(&c->ev, worker_base(), c->fd, what | EV_PERSIST,
+	event_assign(&c->ev, conn_base, c->fd, what | EV_PERSIST,
 	    conn_io, c);
 	event_add(&c->ev, NULL);
 	c->evwhat = what;
@@ -231,8 +251,6 @@ conn_log(struct conn *c)
 static void
 conn_free(struct conn *c)
 {
-	int	was_full = conn_at_limit();
-
 	conn_log(c);
 	if (c->evwhat != 0)
 		event_del(&c->ev);
@@ -252,45 +270,23 @@ conn_free(struct conn *c)
 		free(c->rbuf);
 		free(c);
 	}
-	if (was_full && !conn_at_limit())
-		listen_limit(0);
-	worker_conn_closed();
+	conn_changed();
 }
 
 static enum io_result
 conn_io_read(struct conn *c, void *p, size_t len, size_t *n)
 {
-	ssize_t	r;
-
 	if (c->tls != NULL && c->state != CONN_LINGER)
 		return tlsio_read(c->tls, p, len, n);
-	*n = 0;
-	if ((r = read(c->fd, p, len)) > 0) {
-		*n = (size_t)r;
-		return IO_DONE;
-	}
-	if (r == 0)
-		return IO_EOF;
-	if (errno == EAGAIN || errno == EINTR)
-		return IO_WANT_READ;
-	return IO_ERROR;
+	return sock_read(c->fd, p, len, n);
 }
 
 static enum io_result
 conn_io_write(struct conn *c, const void *p, size_t len, size_t *n)
 {
-	ssize_t	r;
-
 	if (c->tls != NULL)
 		return tlsio_write(c->tls, p, len, n);
-	*n = 0;
-	if ((r = send(c->fd, p, len, MSG_NOSIGNAL)) >= 0) {
-		*n = (size_t)r;
-		return IO_DONE;
-	}
-	if (errno == EAGAIN || errno == EINTR)
-		return IO_WANT_WRITE;
-	return IO_ERROR;
+	return sock_write(c->fd, p, len, n);
 }
 
 /* Point the connection at its reply; it owns what the reply owns. */
@@ -305,8 +301,7 @@ conn_answer(struct conn *c, struct reply *r)
 	c->srv = r->srv;
 	if (c->filefd != -1) {
 		conn_files++;
-		if (conn_at_limit())
-			listen_limit(1);
+		conn_changed();
 		if (c->chunk == NULL &&
 		    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
 			conn_free(c);
@@ -314,7 +309,7 @@ conn_answer(struct conn *c, struct reply *r)
 		}
 	}
 	c->state = CONN_WRITE;
-	conn_deadline(c, worker_config()->timeout_response, 0);
+	conn_deadline(c, conn_conf->timeout_response, 0);
 	conn_write(c);
 }
 
@@ -358,22 +353,14 @@ conn_too_long(struct conn *c, const char *line, size_t len)
 	conn_answer(c, &r);
 }
 
-/*
- * The handshake is done and the request is not here yet.  A client
- * with Nagle on (OpenSSL's s_client, Python, ...) holds its request
- * until we ACK its Finished, and with no session ticket to send our
- * kernel delays that ACK by 40 ms.  TCP_QUICKACK sends the pending ACK
- * now.  Once per connection; a failure only costs latency.
- */
+/* The handshake is done and the request is not here yet: ACK now. */
 static void
 conn_quickack(struct conn *c)
 {
-	int	on = 1;
-
 	if (c->tls == NULL || c->acked)
 		return;
 	c->acked = 1;
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+	sock_quickack(c->fd);
 }
 
 /*
@@ -448,7 +435,7 @@ conn_handshake(struct conn *c)
 		return;
 	}
 	c->state = CONN_READ;
-	conn_deadline(c, worker_config()->timeout_request, 1);
+	conn_deadline(c, conn_conf->timeout_request, 1);
 	conn_read(c);
 }
 
@@ -480,22 +467,6 @@ conn_shutdown(struct conn *c)
 }
 
 /*
- * Whether the client sent bytes we have not read (or the answer is
- * unknown).  A FIN alone is no unread byte.
- */
-static int
-conn_unread(struct conn *c)
-{
-	char	b;
-	ssize_t	n;
-
-	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n == -1)
-		return errno != EAGAIN && errno != EWOULDBLOCK;
-	return n > 0;
-}
-
-/*
  * The whole response is out: close_notify (TLS), then linger.  A plain
  * connection with nothing unread closes at once: close() then sends a
  * FIN after the queued reply, not a reset, and a Gopher request costs
@@ -509,7 +480,7 @@ conn_done(struct conn *c)
 	if (c->tls != NULL) {
 		c->state = CONN_SHUTDOWN;
 		conn_shutdown(c);
-	} else if (conn_unread(c))
+	} else if (sock_unread(c->fd))
 		conn_linger(c);
 	else
 		conn_free(c);
@@ -543,7 +514,7 @@ conn_write(struct conn *c)
 			continue;
 		}
 		if (conn_wait(c, res)) {
-			conn_deadline(c, worker_config()->timeout_response, 0);
+			conn_deadline(c, conn_conf->timeout_response, 0);
 			return;
 		}
 		conn_free(c);	/* the client went away */
@@ -551,7 +522,7 @@ conn_write(struct conn *c)
 	}
 	/* Let other connections have their turn. */
 	conn_want(c, EV_WRITE);
-	conn_deadline(c, worker_config()->timeout_response, 0);
+	conn_deadline(c, conn_conf->timeout_response, 0);
 }
 
 /* Discard what the client still sends until its FIN, then close. */
@@ -620,15 +591,15 @@ static void
 conn_start(struct conn *c)
 {
 	if (c->l->proto == PROTO_GEMINI) {
-		conn_deadline(c, worker_config()->timeout_handshake, 1);
+		conn_deadline(c, conn_conf->timeout_handshake, 1);
 		conn_start_tls(c);
 	} else if (c->l->flags & LISTEN_TLS) {
 		c->state = CONN_SNIFF;
-		conn_deadline(c, worker_config()->timeout_request, 1);
+		conn_deadline(c, conn_conf->timeout_request, 1);
 		conn_sniff(c);
 	} else {
 		c->state = CONN_READ;
-		conn_deadline(c, worker_config()->timeout_request, 1);
+		conn_deadline(c, conn_conf->timeout_request, 1);
 		conn_read(c);
 	}
 }
@@ -637,14 +608,13 @@ static void
 conn_sniff(struct conn *c)
 {
 	unsigned char	first;
-	ssize_t		n;
+	int		rc;
 
-	n = recv(c->fd, &first, 1, MSG_PEEK);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+	if ((rc = sock_peek(c->fd, &first)) == 0) {
 		conn_want(c, EV_READ);
 		return;
 	}
-	if (n <= 0) {
+	if (rc == -1) {
 		conn_free(c);
 		return;
 	}
@@ -657,48 +627,30 @@ conn_sniff(struct conn *c)
 }
 
 /*
- * Read a PROXY protocol header without reading one byte past it: peek,
- * let proxy.c say where the header ends, and consume only that much.
- * Bytes of an unfinished header are all header bytes (v1 ends at the
- * first CRLF, v2 says its length), so they are consumed and kept.
+ * A PROXY protocol header first (sock.c reads exactly its bytes); the
+ * part read so far waits in rbuf.  Its addresses replace the socket's.
  */
 static void
 conn_proxy(struct conn *c)
 {
 	struct proxy_result	 r;
-	unsigned char		 hdr[PROXY_HEADER_MAX];
 	const char		*err;
-	ssize_t			 n;
-	size_t			 take;
 	int			 rc;
 
-	if (c->rlen > 0)
-		memcpy(hdr, c->rbuf, c->rlen);
-	n = recv(c->fd, hdr + c->rlen, sizeof(hdr) - c->rlen, MSG_PEEK);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+	if (c->rbuf == NULL &&
+	    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL) {
+		conn_free(c);
+		return;
+	}
+	if ((rc = sock_proxy(c->fd, (unsigned char *)c->rbuf, &c->rlen, &r,
+	    &err)) == 0) {
 		conn_want(c, EV_READ);
 		return;
 	}
-	if (n <= 0 || (rc = proxy_parse(hdr, c->rlen + n, &r, &err)) == -1) {
-		if (n > 0)
+	if (rc == -1) {
+		if (err != NULL)
 			log_debug("%s: %s", conn_peer(c), err);
 		conn_free(c);
-		return;
-	}
-	take = rc == 1 ? r.hdrlen - c->rlen : (size_t)n;
-	if (read(c->fd, hdr + c->rlen, take) != (ssize_t)take) {
-		conn_free(c);
-		return;
-	}
-	if (rc == 0) {
-		if (c->rbuf == NULL &&
-		    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL) {
-			conn_free(c);
-			return;
-		}
-		memcpy(c->rbuf + c->rlen, hdr + c->rlen, take);
-		c->rlen += take;
-		conn_want(c, EV_READ);
 		return;
 	}
 	c->rlen = 0;
@@ -763,9 +715,9 @@ conn_timeout(int fd, short what, void *arg)
 	conn_free(c);
 }
 
-/* A new connection from listen.c; the conn takes over fd. */
+/* A new connection (from the worker's accept); the conn takes over fd. */
 int
-conn_accepted(struct listener *l, int fd, struct sockaddr_storage *ss,
+conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
     socklen_t sslen)
 {
 	struct conn	*c;
@@ -787,11 +739,12 @@ conn_accepted(struct listener *l, int fd, struct sockaddr_storage *ss,
 	memcpy(&c->peer, ss, sslen);
 	c->peerlen = sslen;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
-	evtimer_assign(&c->tmo, worker_base(), conn_timeout, c);
+	evtimer_assign(&c->tmo, conn_base, conn_timeout, c);
 	conn_live++;
+	conn_changed();
 	if (l->flags & LISTEN_PROXY) {
 		c->state = CONN_PROXY;
-		conn_deadline(c, worker_config()->timeout_request, 0);
+		conn_deadline(c, conn_conf->timeout_request, 0);
 		conn_proxy(c);
 	} else
 		conn_start(c);

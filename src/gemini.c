@@ -9,6 +9,9 @@
 #include <strings.h>
 
 #include "capsuled.h"
+#include "gemini.h"
+#include "uri.h"
+#include "utf8.h"
 
 #define GEMINI_DEFAULT_PORT	1965
 

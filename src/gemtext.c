@@ -1,6 +1,6 @@
 /*
  * gemtext.c: reads gemtext line by line and renders it as a Gopher menu,
- * following the mapping in DESIGN.md section 5.  Pure: input is a byte
+ * following the mapping in docs/design.md section 5.  Pure: input is a byte
  * range, output goes into a struct buf; no I/O.  The end marker is left
  * to the caller, who may add items of its own.  How a local path is
  * typed (menu, text, image) is asked of the caller through ctx->kind, so
@@ -11,6 +11,12 @@
 #include <strings.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gemtext.h"
+#include "gopher.h"
+#include "mime.h"
+#include "uri.h"
+#include "utf8.h"
 
 #define GEMTEXT_TABSTOP	8
 

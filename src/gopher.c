@@ -9,6 +9,10 @@
 #include <strings.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gopher.h"
+#include "uri.h"
+#include "utf8.h"
 
 #define GOPHER_ERROR_HOST	"error.host\t1"
 

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capsuled.h"
+#include "hash.h"
+
 
 uint32_t
 hash_bytes(const char *p, size_t len)

@@ -8,15 +8,16 @@
  * SEARCH_TF_CAP; and the offset of the hit to show, preferably one in
  * the text rather than the title.  Each word gets its rarity (inverse
  * document frequency).  Building uses temporary heap memory; the result
- * is laid out in one block from the caller's allocator (search.h).
+ * is laid out in one block from the caller's allocator (searchindex.h).
  * Pure: no I/O.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "hash.h"
 #include "search.h"
+#include "searchindex.h"
 
 #define SEARCH_WEIGHT_TITLE	8	/* a hit in the page's title */
 #define SEARCH_WEIGHT_HEADING	3	/* a hit in another heading */

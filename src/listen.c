@@ -4,7 +4,8 @@
  * queued connection is lost); workers accept on the inherited sockets.
  * Accepting stops while the worker is at its connection cap, backs off
  * for a moment on EMFILE/ENFILE instead of spinning, and stops for good
- * when the worker retires.  What a connection then does is conn.c's.
+ * when the worker retires.  Each accepted descriptor goes to the
+ * worker's callback; listen.c knows nothing of connections.
  */
 
 #include <sys/types.h>
@@ -21,12 +22,17 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "listen.h"
+#include "log.h"
 
 #define LISTEN_PAUSE_LIMIT	0x01	/* at the connection cap */
 #define LISTEN_PAUSE_FD		0x02	/* out of descriptors */
 #define LISTEN_PAUSE_RETIRED	0x04	/* for good */
 
 static struct config	*listen_conf;
+static int		(*listen_cb)(struct listener *, int,
+			    const struct sockaddr_storage *, socklen_t);
 static struct event	*listen_backoff;
 static int		 listen_paused;
 static int		 listen_active;
@@ -158,7 +164,7 @@ listen_accept(int fd, short ev, void *arg)
 	int			 i, s;
 
 	(void)ev;
-	for (i = 0; i < ACCEPT_BATCH && !conn_at_limit(); i++) {
+	for (i = 0; i < ACCEPT_BATCH; i++) {
 		len = sizeof(ss);
 		s = accept4(fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -191,19 +197,26 @@ listen_accept(int fd, short ev, void *arg)
 			log_warnx("accepting again on %s", l->name);
 			listen_fd_short = 0;
 		}
-		conn_accepted(l, s, &ss, len);
+		if (listen_cb(l, s, &ss, len)) {
+			listen_limit(1);
+			return;
+		}
 	}
-	if (conn_at_limit())
-		listen_limit(1);
 }
 
-/* In a worker: start accepting on every listener of conf. */
+/*
+ * In a worker: start accepting on every listener of conf, handing each
+ * new connection to cb.
+ */
 int
-listen_start(struct config *conf, struct event_base *base)
+listen_start(struct config *conf, struct event_base *base,
+    int (*cb)(struct listener *, int, const struct sockaddr_storage *,
+    socklen_t))
 {
 	struct listener	*l;
 
 	listen_conf = conf;
+	listen_cb = cb;
 	if ((listen_backoff = evtimer_new(base, listen_backoff_done,
 	    NULL)) == NULL)
 		return -1;

@@ -30,6 +30,9 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "log.h"
+#include "utf8.h"
 
 #define LOG_FILE_MODE	0640	/* access logs hold client addresses */
 

@@ -1,10 +1,9 @@
 /*
- * main.c: the command line.  It turns a configuration file (-f, see
- * parse.c) or the quick-mode flags into a struct config (again on every
- * reload, so a reload sees a changed file and renewed certificates),
- * builds the first generation, detaches and writes the pid file, then
- * hands over to parent.c.  fatal() is fine here: nothing is being
- * served yet.
+ * main.c: the command line.  It turns the flags into load options
+ * (load.c makes a struct config of them, now and on every reload),
+ * builds the first generation (gen.c), detaches and writes the pid
+ * file, then hands over to parent.c.  fatal() is fine here: nothing is
+ * being served yet.
  *
  * Which configuration: -f names a file; otherwise quick-mode flags (-H,
  * -p, -g, -c, -k, -j, -u, a root directory) describe one server, and a
@@ -24,27 +23,18 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "gen.h"
+#include "load.h"
+#include "log.h"
+#include "parent.h"
+#include "snapshot.h"
+#include "tlsio.h"
 
-#define MAIN_LISTEN_MAX	8	/* -p and -g may each be repeated */
-
-static struct {
-	const char	*file;
-	int		 quick;		/* a quick-mode flag was given */
-	const char	*host;
-	const char	*gemini[MAIN_LISTEN_MAX];
-	const char	*gopher[MAIN_LISTEN_MAX];
-	int		 ngemini;
-	int		 ngopher;
-	const char	*cert;
-	const char	*key;
-	const char	*user;
-	const char	*pidfile;
-	const char	*root;
-	int		 debug;
-	int		 check;
-	int		 workers;
-	int		 verbose;
-} opt;
+static struct load_opts	opt;
+static int		opt_quick;	/* a quick-mode flag was given */
+static int		opt_check;
+static const char	*opt_pidfile;
 
 static __dead void
 usage(void)
@@ -55,88 +45,6 @@ usage(void)
 	    "                [-c cert] [-k key] [-j workers] [-u user] "
 	    "[-P pidfile] [root]\n");
 	exit(1);
-}
-
-static int
-main_listen(struct config *conf, enum proto proto, const char *spec,
-    struct server *srv, const char **errstr)
-{
-	static char	 err[400];
-	char		 buf[300], *addr;
-	int		 port;
-
-	if (config_split_address(spec, buf, sizeof(buf), &addr, &port,
-	    errstr) == -1 ||
-	    config_add_listener(conf, proto, addr, port, srv, 0, errstr) == -1) {
-		snprintf(err, sizeof(err), "-%c %s: %s",
-		    proto == PROTO_GEMINI ? 'p' : 'g', spec, *errstr);
-		*errstr = err;
-		return -1;
-	}
-	return 0;
-}
-
-/* Quick mode: one server, described by the flags. */
-static int
-main_quick(struct config *conf, const char **errstr)
-{
-	struct server	*srv;
-	int		 i;
-
-	if (opt.workers > 0)
-		conf->prefork = opt.workers;
-	conf->access_to = opt.verbose ? ACCESS_DAEMON : ACCESS_OFF;
-	if ((srv = config_add_server(conf, opt.host)) == NULL) {
-		*errstr = "bad host name";
-		return -1;
-	}
-	if (strlcpy(srv->root, opt.root, sizeof(srv->root)) >=
-	    sizeof(srv->root) ||
-	    snprintf(srv->cert, sizeof(srv->cert), "%s", opt.cert) >=
-	    (int)sizeof(srv->cert) ||
-	    snprintf(srv->key, sizeof(srv->key), "%s", opt.key) >=
-	    (int)sizeof(srv->key)) {
-		*errstr = "path too long";
-		return -1;
-	}
-	for (i = 0; i < opt.ngemini; i++)
-		if (main_listen(conf, PROTO_GEMINI, opt.gemini[i], srv,
-		    errstr) == -1)
-			return -1;
-	for (i = 0; i < opt.ngopher; i++)
-		if (main_listen(conf, PROTO_GOPHER, opt.gopher[i], srv,
-		    errstr) == -1)
-			return -1;
-	if (opt.user != NULL && config_set_user(conf, opt.user, errstr) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * The configuration the command line describes.  Called at startup and
- * on every SIGHUP; it reads the configuration file, if there is one,
- * and the user database.
- */
-struct config *
-main_load_config(const char **errstr)
-{
-	struct config	*conf;
-
-	if ((conf = config_new()) == NULL) {
-		*errstr = "out of memory";
-		return NULL;
-	}
-	conf->debug = opt.debug;
-	conf->verbose = opt.verbose;
-	if (opt.file != NULL) {
-		if (parse_file(conf, opt.file, errstr) == -1)
-			goto fail;
-	} else if (main_quick(conf, errstr) == -1)
-		goto fail;
-	return conf;
-fail:
-	config_free(conf);
-	return NULL;
 }
 
 static void
@@ -208,7 +116,7 @@ main(int argc, char *argv[])
 	opt.root = "capsule";
 	while ((ch = getopt(argc, argv, "c:df:g:H:j:k:nP:p:u:Vv")) != -1) {
 		if (strchr("cgHjkpu", ch) != NULL)
-			opt.quick = 1;
+			opt_quick = 1;
 		switch (ch) {
 		case 'c':
 			opt.cert = optarg;
@@ -220,7 +128,7 @@ main(int argc, char *argv[])
 			opt.file = optarg;
 			break;
 		case 'g':
-			if (opt.ngopher == MAIN_LISTEN_MAX)
+			if (opt.ngopher == LOAD_LISTEN_MAX)
 				usage();
 			opt.gopher[opt.ngopher++] = optarg;
 			break;
@@ -240,13 +148,13 @@ main(int argc, char *argv[])
 			opt.key = optarg;
 			break;
 		case 'n':
-			opt.check = 1;
+			opt_check = 1;
 			break;
 		case 'P':
-			opt.pidfile = optarg;
+			opt_pidfile = optarg;
 			break;
 		case 'p':
-			if (opt.ngemini == MAIN_LISTEN_MAX)
+			if (opt.ngemini == LOAD_LISTEN_MAX)
 				usage();
 			opt.gemini[opt.ngemini++] = optarg;
 			break;
@@ -269,14 +177,14 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 1) {
 		opt.root = argv[0];
-		opt.quick = 1;
+		opt_quick = 1;
 	}
-	if (opt.file != NULL && opt.quick) {
+	if (opt.file != NULL && opt_quick) {
 		fprintf(stderr, "capsuled: -f cannot be combined with -H, -p, "
 		    "-g, -c, -k, -j, -u or a root directory\n");
 		usage();
 	}
-	if (opt.file == NULL && !opt.quick && access(CONF_FILE, F_OK) == 0)
+	if (opt.file == NULL && !opt_quick && access(CONF_FILE, F_OK) == 0)
 		opt.file = CONF_FILE;
 	if (opt.ngemini == 0)
 		opt.gemini[opt.ngemini++] = "1965";
@@ -300,29 +208,29 @@ main(int argc, char *argv[])
 	log_setverbose(opt.verbose);
 	if (tlsio_init() == -1)
 		fatalx("cannot initialise TLS");
-	if ((conf = main_load_config(&err)) == NULL) {
+	if ((conf = load_config(&opt, &err)) == NULL) {
 		fprintf(stderr, "capsuled: %s\n", err);
 		if (opt.file == NULL)
 			usage();
 		return 1;
 	}
-	if (parent_setup(conf, NULL, !opt.check, &err) == -1) {
+	if (gen_setup(conf, NULL, !opt_check, &err) == -1) {
 		fprintf(stderr, "capsuled: %s\n", err);
-		config_free(conf);
+		gen_free(conf);
 		return 1;
 	}
-	if (opt.check) {
+	if (opt_check) {
 		fprintf(stderr, "configuration OK\n");
-		config_free(conf);
+		gen_free(conf);
 		return 0;
 	}
 	if (!opt.debug) {
-		main_detach(conf->log_to == LOG_TO_STDERR, opt.pidfile);
+		main_detach(conf->log_to == LOG_TO_STDERR, opt_pidfile);
 		log_detach(conf);
-	} else if (opt.pidfile != NULL)
-		main_pidfile(opt.pidfile);
+	} else if (opt_pidfile != NULL)
+		main_pidfile(opt_pidfile);
 	log_info("capsuled %s: %d workers, %zu paths", CAPSULED_VERSION,
 	    conf->prefork, snapshot_count(TAILQ_FIRST(&conf->servers)->snap));
-	parent_main(conf, opt.pidfile);
+	parent_main(conf, &opt, opt_pidfile);
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "capsuled.h"
+#include "mime.h"
 
 static const struct mime_type mime_table[] = {
 	{ "gmi",	"text/gemini",			'1' },

@@ -24,13 +24,22 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "gen.h"
+#include "load.h"
+#include "log.h"
+#include "msg.h"
+#include "parent.h"
+#include "snapshot.h"
+#include "worker.h"
 
 /*
- * Each worker has a socketpair to the parent.  The parent shuts down its
- * writing side to retire the worker; the worker closes its end once it
- * has stopped accepting, which the parent reads as EOF.  So a reload
- * can wait until no old worker takes new connections before it says
- * the new content is served.  A worker also retires if the parent dies.
+ * Each worker has a socketpair to the parent, which carries messages
+ * (msg.c).  The parent sends MSG_RETIRE to retire the worker; the
+ * worker closes its end once it has stopped accepting, which the parent
+ * reads as EOF.  So a reload can wait until no old worker takes new
+ * connections before it says the new content is served.  A worker also
+ * retires at EOF: when the parent dies.
  */
 struct worker {
 	TAILQ_ENTRY(worker)	 entry;
@@ -49,6 +58,7 @@ static struct config		*parent_conf;
 static int			 parent_gen;
 static int			 parent_sigpipe[2] = { -1, -1 };
 static const char		*parent_pidfile;
+static const struct load_opts	*parent_opts;
 
 static void
 parent_sighandler(int sig)
@@ -121,7 +131,7 @@ parent_spawn(struct config *old)
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		config_free(old);
+		gen_free(old);
 		worker_main(parent_conf, p[0]);
 		/* NOTREACHED */
 	}
@@ -146,7 +156,11 @@ parent_count(int gen)
 	return n;
 }
 
-/* Retire every worker older than gen (all of them if gen is 0). */
+/*
+ * Retire every worker older than gen (all of them if gen is 0).  A
+ * worker that cannot be told (its socket is full or gone) is told by
+ * EOF instead, which it also reads as "retire".
+ */
 static void
 parent_retire(int gen)
 {
@@ -154,7 +168,8 @@ parent_retire(int gen)
 
 	TAILQ_FOREACH(w, &parent_workers, entry) {
 		if ((gen == 0 || w->gen < gen) && !w->retired) {
-			shutdown(w->sock, SHUT_WR);
+			if (msg_send(w->sock, MSG_RETIRE, NULL, 0, -1) == -1)
+				shutdown(w->sock, SHUT_WR);
 			w->retired = 1;
 		}
 	}
@@ -239,55 +254,6 @@ parent_reap(time_t *respawn_at)
 	}
 }
 
-/* Build everything a generation needs; on failure conf is left unused. */
-int
-parent_setup(struct config *conf, struct config *old, int bind,
-    const char **errstr)
-{
-	struct server		*s;
-	struct listener		*l;
-	struct snapshot_params	 p;
-	const char		*aliases[SERVER_ALIASES_MAX + 1];
-	int			 i;
-
-	if (bind && listen_bind(conf, old, errstr) == -1)
-		return -1;
-	if (tlsio_configure(conf, errstr) == -1)
-		goto fail;
-	TAILQ_FOREACH(s, &conf->servers, entry) {
-		memset(&p, 0, sizeof(p));
-		p.root = s->root;
-		p.host = s->name;
-		p.lang = s->lang[0] != '\0' ? s->lang : NULL;
-		p.inline_max = conf->inline_max;
-		p.search = s->search_enabled;
-		p.search_prompt = s->search_prompt;
-		for (i = 0; i < s->naliases; i++)
-			aliases[i] = s->aliases[i];
-		aliases[i] = NULL;
-		p.aliases = aliases;
-		p.gopher_port = s->gopher_port;
-		TAILQ_FOREACH(l, &conf->listeners, entry)
-			if (p.gopher_port == 0 && l->server == s &&
-			    l->proto == PROTO_GOPHER)
-				p.gopher_port = l->port;
-		if (p.gopher_port == 0)
-			p.gopher_port = 70;
-		if (snapshot_build(&p, &s->snap, errstr) == -1)
-			goto fail;
-	}
-	if (sandbox_prepare(conf, !bind, errstr) == -1)
-		goto fail;
-	/* Last, because it cannot be undone: the new log files. */
-	if (bind && log_open(conf, errstr) == -1)
-		goto fail;
-	return 0;
-fail:
-	if (bind)
-		listen_unbind(conf);
-	return -1;
-}
-
 static void
 parent_reload(void)
 {
@@ -297,15 +263,15 @@ parent_reload(void)
 	int		 i;
 
 	log_info("reloading");
-	if ((conf = main_load_config(&err)) == NULL) {
+	if ((conf = load_config(parent_opts, &err)) == NULL) {
 		log_warnx("reload failed, keeping the current content: %s",
 		    err);
 		return;
 	}
-	if (parent_setup(conf, old, 1, &err) == -1) {
+	if (gen_setup(conf, old, 1, &err) == -1) {
 		log_warnx("reload failed, keeping the current content: %s",
 		    err);
-		config_free(conf);
+		gen_free(conf);
 		return;
 	}
 	parent_conf = conf;
@@ -314,7 +280,7 @@ parent_reload(void)
 		if (parent_spawn(old) == -1)
 			log_warnx("could not start a worker");
 	parent_retire(parent_gen);
-	config_free(old);
+	gen_free(old);
 	parent_await_retired();
 	TAILQ_FOREACH(s, &conf->servers, entry)
 		log_info("serving %s from %s: %zu paths, %zu KiB", s->name,
@@ -363,7 +329,7 @@ parent_shutdown(void)
 
 	log_info("shutting down");
 	parent_retire(0);
-	config_free(parent_conf);
+	gen_free(parent_conf);
 	parent_conf = NULL;
 	while (!TAILQ_EMPTY(&parent_workers) && time(NULL) < deadline) {
 		if (poll(&pfd, 1, 1000) > 0)
@@ -380,7 +346,8 @@ parent_shutdown(void)
 
 /* The parent's loop; conf is ready (bound, configured, built). */
 void
-parent_main(struct config *conf, const char *pidfile)
+parent_main(struct config *conf, const struct load_opts *opts,
+    const char *pidfile)
 {
 	struct pollfd	 pfd;
 	struct listener	*l;
@@ -392,6 +359,7 @@ parent_main(struct config *conf, const char *pidfile)
 		log_info("%s on %s", l->proto == PROTO_GEMINI ? "gemini" :
 		    "gopher", l->name);
 	parent_conf = conf;
+	parent_opts = opts;
 	parent_pidfile = pidfile;
 	parent_signals();
 	parent_gen = 1;

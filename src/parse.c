@@ -23,7 +23,11 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
 #include "parse.h"
+#include "scan.h"
+#include "search.h"
+#include "utf8.h"
 
 struct parse_directive {
 	const char	*name;

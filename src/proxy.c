@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "capsuled.h"
+#include "proxy.h"
 
 #define PROXY_V1_MAX	107	/* the whole line, CRLF included */
 #define PROXY_V2_HDR	16

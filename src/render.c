@@ -11,11 +11,19 @@
 #include <strings.h>
 
 #include "capsuled.h"
-#include "snapshot.h"
+#include "buf.h"
+#include "build.h"
+#include "gemtext.h"
+#include "gopher.h"
+#include "log.h"
+#include "render.h"
+#include "search.h"
+#include "snaplayout.h"
+#include "uri.h"
 
 /* "20 <type>[; lang=...]\r\n" into hdr; returns its length. */
 size_t
-snapshot_header(const struct snapshot *s, char *hdr, size_t size,
+render_header(const struct snapshot *s, char *hdr, size_t size,
     const char *type)
 {
 	const char	*lang = s->params->lang;
@@ -139,7 +147,7 @@ render_dir(struct snapshot *s, struct snapshot_entry *e)
 		e->gemini = idx->gemini;
 		e->geminilen = idx->geminilen;
 	} else {
-		hlen = snapshot_header(s, hdr, sizeof(hdr), "text/gemini");
+		hlen = render_header(s, hdr, sizeof(hdr), "text/gemini");
 		buf_init(&b);
 		buf_add(&b, hdr, hlen);
 		buf_add(&b, e->listing, e->listinglen);

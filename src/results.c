@@ -16,6 +16,14 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gemtext.h"
+#include "gopher.h"
+#include "results.h"
+#include "search.h"
+#include "searchindex.h"
+#include "uri.h"
+#include "utf8.h"
 
 #define RESULTS_TOO_LONG	"Search query too long"
 #define RESULTS_BAD_QUERY	"Bad search query"

@@ -8,13 +8,14 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capsuled.h"
-#include "parse.h"
+#include "scan.h"
 
 static char	scan_err[PATH_MAX + 256];
 

@@ -1,5 +1,5 @@
 /*
- * search.c: queries over a search index (search.h, built by indexer.c).
+ * search.c: queries over a search index (searchindex.h, built by indexer.c).
  * A query is an AND of its words, cut by words.c; a word of
  * SEARCH_PREFIX_MIN bytes or more also matches up to SEARCH_EXPAND_MAX
  * index words it begins.  Pages rank by the sum over the words of weight
@@ -15,8 +15,8 @@
 
 #include <string.h>
 
-#include "capsuled.h"
 #include "search.h"
+#include "searchindex.h"
 
 static uint32_t
 search_varint_get(const unsigned char **pp)

@@ -16,6 +16,16 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "config.h"
+#include "gemini.h"
+#include "gopher.h"
+#include "log.h"
+#include "results.h"
+#include "serve.h"
+#include "snaplayout.h"
+#include "snapshot.h"
+#include "uri.h"
 
 /* Prepared bytes that live as long as the snapshot (or longer). */
 static void

@@ -1,34 +1,29 @@
 /*
- * snapshot.c: turns a capsule directory into an immutable, in-memory
- * snapshot: for every servable path, the ready-made Gemini response and
- * Gopher rendering, found by one hash lookup.  The parent builds it; the
- * workers share it copy-on-write and never change it.  This file knows
- * the file system and the gemtext→Gopher mapping's inputs, never a
- * socket or a request's syntax.
- *
- * Safety: dotfiles are skipped; a symlink is followed only if its real
- * path lies inside the root; files are opened relative to the root's
- * descriptor by their real path, on Linux with openat2(RESOLVE_BENEATH |
- * RESOLVE_NO_SYMLINKS) so that a symlink swapped in later cannot lead
- * outside.  FIFOs, devices and sockets are never opened.
+ * snapshot.c: a snapshot's storage and lookup.  A snapshot is an
+ * immutable, in-memory copy of a capsule: for every servable path, the
+ * ready-made Gemini response and Gopher rendering, found by one hash
+ * lookup.  The parent builds it (build.c, walk.c, render.c, through the
+ * storage calls of snaplayout.h); workers share it copy-on-write and
+ * only look things up (snapshot.h).  It never walks a directory,
+ * renders a page, or touches a socket.
  */
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "beneath.h"
+#include "build.h"
+#include "hash.h"
+#include "results.h"
+#include "snaplayout.h"
 #include "snapshot.h"
 
 #define ARENA_CHUNK	(256 * 1024)
-#define HEADER_MAX	160	/* "20 " + longest MIME + lang + CRLF */
 
 struct arena_chunk {
 	struct arena_chunk	*next;
@@ -114,7 +109,7 @@ snapshot_add(struct snapshot *s, const char *path, size_t len, int kind)
  * Build the hash table; entries and table move into the arena so that
  * all of a finished snapshot lives in its mmap'd chunks.
  */
-static int
+int
 snapshot_index(struct snapshot *s)
 {
 	struct snapshot_entry	*e;
@@ -247,110 +242,6 @@ snapshot_free(struct snapshot *s)
 	free(s);
 }
 
-static void *
-snapshot_search_alloc(void *arg, size_t n)
-{
-	return snapshot_alloc(arg, n);
-}
-
-/* A page's path for results: a directory's index.gmi is the directory. */
-static void
-snapshot_search_page(const struct snapshot *s,
-    const struct snapshot_entry *e, struct search_source *src)
-{
-	const struct snapshot_entry	*dir;
-	const char			*slash;
-	size_t				 dirlen;
-
-	slash = memrchr(e->path, '/', e->pathlen);
-	dirlen = (size_t)(slash - e->path) + 1;
-	src->path = e->path;
-	src->pathlen = e->pathlen;
-	src->name = slash + 1;
-	src->namelen = e->pathlen - dirlen;
-	if (strcmp(src->name, "index.gmi") == 0 &&
-	    (dir = snapshot_find(s, e->path, dirlen)) != NULL &&
-	    dir->kind == SNAP_DIR && dir->index == (int)(e - s->entries)) {
-		src->path = dir->path;
-		src->pathlen = dir->pathlen;
-	}
-	src->text = e->body;
-	src->textlen = e->bodylen;
-}
-
-/*
- * The search index of every gemtext page, and the prepared replies the
- * search needs, all in the arena.
- */
-static int
-snapshot_search_build(struct snapshot *s, const char **errstr)
-{
-	const struct snapshot_params	*p = s->params;
-	struct snapshot_search		*ss = &s->search;
-	struct search_source		*src;
-	struct search_index		*ix;
-	struct buf			 b;
-	const char			*prompt;
-	char				 hdr[HEADER_MAX];
-	size_t				 i, n = 0, len;
-	int				 rc;
-
-	if (snapshot_find(s, SEARCH_PATH, strlen(SEARCH_PATH)) != NULL)
-		log_warnx("capsule: %s is the search; the capsule's own is "
-		    "not served (turn the search off to serve it)",
-		    SEARCH_PATH);
-	if ((src = calloc(s->n + 1, sizeof(*src))) == NULL) {
-		*errstr = "out of memory";
-		return -1;
-	}
-	for (i = 0; i < s->n; i++) {
-		const struct snapshot_entry	*e = &s->entries[i];
-
-		if (e->kind == SNAP_FILE && e->gophertype == '1' &&
-		    e->stream == NULL && e->body != NULL)
-			snapshot_search_page(s, e, &src[n++]);
-	}
-	rc = indexer_build(src, n, snapshot_search_alloc, s, &ix, errstr);
-	free(src);
-	if (rc == -1)
-		return -1;
-	ss->index = ix;
-	ss->host = s->host;
-	ss->gopher_port = p->gopher_port;
-	/* The prompt is one line of meta: UTF-8, no control bytes. */
-	prompt = p->search_prompt != NULL ? p->search_prompt : SEARCH_PROMPT;
-	len = strnlen(prompt, SEARCH_PROMPT_MAX);
-	if (len == 0 || !utf8_valid(prompt, len)) {
-		prompt = SEARCH_PROMPT;
-		len = strlen(prompt);
-	}
-	buf_init(&b);
-	buf_adds(&b, "10 ");
-	for (i = 0; i < len; i++)
-		buf_addc(&b, (unsigned char)prompt[i] < 0x20 ||
-		    prompt[i] == 0x7f ? ' ' : prompt[i]);
-	buf_adds(&b, "\r\n");
-	rc = b.failed || (ss->input = snapshot_strdup(s, b.data,
-	    b.len)) == NULL ? -1 : 0;
-	ss->inputlen = b.len;
-	ss->prompt = ss->input + 3;
-	ss->promptlen = len;
-	buf_free(&b);
-	if (rc == -1) {
-		*errstr = "out of memory";
-		return -1;
-	}
-	ss->headerlen = snapshot_header(s, hdr, sizeof(hdr), "text/gemini");
-	if ((ss->header = snapshot_strdup(s, hdr, ss->headerlen)) == NULL) {
-		*errstr = "out of memory";
-		return -1;
-	}
-	s->searching = 1;
-	log_debug("search: %zu pages, %zu words, %zu KiB", search_count(ix),
-	    search_terms(ix), search_bytes(ix) / 1024);
-	return 0;
-}
-
 const struct snapshot_search *
 snapshot_search(const struct snapshot *s)
 {
@@ -358,40 +249,18 @@ snapshot_search(const struct snapshot *s)
 }
 
 /*
- * Build a snapshot of params->root.  On failure nothing is kept and
- * *errstr says why (with the path concerned); the caller keeps serving
- * its previous snapshot.
+ * A snapshot to build: the builder fills it through snaplayout.h and
+ * calls snapshot_index() once every entry is in.
  */
-int
-snapshot_build(const struct snapshot_params *p, struct snapshot **out,
-    const char **errstr)
+struct snapshot *
+snapshot_new(const struct snapshot_params *p)
 {
 	struct snapshot	*s;
 
-	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		*errstr = "out of memory";
-		return -1;
-	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
 	s->rootfd = -1;
 	s->building = 1;
 	s->params = p;
-	if ((s->host = snapshot_strdup(s, p->host, strlen(p->host))) == NULL)
-		goto nomem;
-	if (walk_capsule(s, errstr) == -1)
-		goto fail;
-	if (snapshot_index(s) == -1)
-		goto nomem;
-	if (p->search && snapshot_search_build(s, errstr) == -1)
-		goto fail;
-	if (render_snapshot(s, errstr) == -1)
-		goto fail;
-	s->params = NULL;
-	*out = s;
-	return 0;
-nomem:
-	*errstr = "out of memory";
-fail:
-	snapshot_free(s);
-	return -1;
+	return s;
 }

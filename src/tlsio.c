@@ -40,6 +40,9 @@
 #include <openssl/ssl.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "log.h"
+#include "tlsio.h"
 
 static int	 tlsio_tickets;		/* lifetime in s; 0: none */
 static SSL_CTX	*tlsio_ticket_ctx;	/* last context set up for them */

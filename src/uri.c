@@ -10,7 +10,9 @@
 
 #include <string.h>
 
-#include "capsuled.h"
+#include "buf.h"
+#include "uri.h"
+#include "utf8.h"
 
 static int
 uri_hexval(int c)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capsuled.h"
+#include "utf8.h"
+
 
 /*
  * Length of the well-formed UTF-8 character at s (at most len bytes), or

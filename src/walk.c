@@ -18,7 +18,16 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "build.h"
+#include "log.h"
+#include "mime.h"
+#include "render.h"
+#include "snaplayout.h"
 #include "snapshot.h"
+#include "uri.h"
+#include "utf8.h"
+#include "walk.h"
 
 #define HEADER_ROOM	160	/* bytes kept before a file for its header */
 
@@ -183,7 +192,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 	if (!gmi && (size_t)st.st_size > s->params->inline_max) {
 		/* Too big to hold: workers stream it from disk. */
 		close(fd);
-		hlen = snapshot_header(s, hdr, sizeof(hdr), type);
+		hlen = render_header(s, hdr, sizeof(hdr), type);
 		e->gemini = snapshot_strdup(s, hdr, hlen);
 		e->geminilen = hlen;
 		e->stream = snapshot_strdup(s, disk, strlen(disk));
@@ -213,7 +222,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 		type = "text/plain; charset=utf-8";
 		e->gophertype = '0';
 	}
-	hlen = snapshot_header(s, hdr, sizeof(hdr), type);
+	hlen = render_header(s, hdr, sizeof(hdr), type);
 	memcpy(p + HEADER_ROOM - hlen, hdr, hlen);
 	e->gemini = p + HEADER_ROOM - hlen;
 	e->geminilen = hlen + e->bodylen;

@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-#include "capsuled.h"
+#include "search.h"
+#include "utf8.h"
 
 /*
  * The case-folded form of a code point that belongs to a word, or 0 for

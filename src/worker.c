@@ -1,8 +1,10 @@
 /*
  * worker.c: a worker process.  It inherits the listening sockets and one
  * generation's snapshots from the parent, sandboxes itself (sandbox.c:
- * chroot, user, seccomp or pledge), and runs one libevent loop that
- * accepts and serves (listen.c, conn.c).  It retires when the parent
+ * chroot, user, seccomp or pledge), and runs one libevent loop.  It owns
+ * the connection table's limit: listen.c hands it every accepted socket,
+ * conn.c serves it and says when the table changed, and the worker
+ * decides when accepting pauses and resumes.  It retires when the parent
  * closes its pipe (a reload or shutdown, or the parent died) or on
  * SIGTERM/SIGINT: it stops accepting, lets the open connections finish
  * within TIMEOUT_RETIRE, and exits.  It never reads the configuration
@@ -20,24 +22,28 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "conn.h"
+#include "listen.h"
+#include "log.h"
+#include "msg.h"
+#include "sandbox.h"
+#include "tlsio.h"
+#include "worker.h"
 
 static struct event_base	*worker_evbase;
-static struct config		*worker_conf;
 static struct event		*worker_ev_pipe;
 static struct event		*worker_ev_retire;
 static int			 worker_pipe;
+static struct msg_reader	 worker_msgs;
 static int			 worker_retiring;
+static size_t			 worker_max_fds = 1024;	/* for connections */
 
-struct event_base *
-worker_base(void)
+/* The connection table is full: no more accepting for now. */
+static int
+worker_full(void)
 {
-	return worker_evbase;
-}
-
-const struct config *
-worker_config(void)
-{
-	return worker_conf;
+	return conn_fds() >= worker_max_fds;
 }
 
 static void
@@ -74,27 +80,54 @@ worker_retire(void)
 		evtimer_add(worker_ev_retire, &tv);
 }
 
-void
-worker_conn_closed(void)
+/* conn.c's callback: a connection came, went, or opened a file. */
+static void
+worker_conn_changed(void)
 {
+	listen_limit(worker_full());
 	if (worker_retiring && conn_count() == 0)
 		event_base_loopbreak(worker_evbase);
 }
 
+/* listen.c's callback: a new connection; 1 when the table is full. */
+static int
+worker_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	conn_accept(l, fd, ss, len);
+	return worker_full();
+}
+
 /*
- * The parent never writes; EOF (it shut its side down, or died) or an
- * error means: retire.  Closing our end afterwards tells the parent we
- * no longer accept (worker_retire does that after listen_stop).
+ * The parent's messages: MSG_RETIRE, or EOF (the parent died), or an
+ * error, all mean: retire.  Closing our end afterwards tells the parent
+ * we no longer accept (worker_retire does that after listen_stop).
  */
 static void
 worker_pipe_cb(int fd, short ev, void *arg)
 {
-	char	c;
+	static struct msg	 m;
+	const char		*err;
+	int			 n, rc = 0;
 
 	(void)ev;
 	(void)arg;
-	if (read(fd, &c, 1) == -1 && (errno == EINTR || errno == EAGAIN))
+	if ((n = msg_read(fd, &worker_msgs)) == -1 &&
+	    (errno == EINTR || errno == EAGAIN))
 		return;
+	while (n > 0 && (rc = msg_get(&worker_msgs, &m, &err)) != 0) {
+		if (rc == -1) {
+			log_warnx("parent: %s", err);
+			break;
+		}
+		if (m.fd != -1)
+			close(m.fd);
+		if (m.type == MSG_RETIRE)
+			break;
+		log_warnx("parent: unexpected message %u", m.type);
+	}
+	if (n > 0 && rc == 0)
+		return;		/* the rest of a frame is on its way */
 	worker_retire();
 }
 
@@ -139,8 +172,8 @@ worker_main(struct config *conf, int pipefd)
 	sigset_t	 set;
 
 	log_procname("worker");
-	worker_conf = conf;
 	worker_pipe = pipefd;
+	msg_reader_init(&worker_msgs);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* reloads are the parent's */
 	signal(SIGUSR1, SIG_IGN);
@@ -148,11 +181,14 @@ worker_main(struct config *conf, int pipefd)
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 
-	conn_set_limit(worker_conn_limit(conf));
+	worker_max_fds = worker_conn_limit(conf);
+	if (worker_max_fds == 0)
+		worker_max_fds = 1;
 	if ((worker_evbase = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	conn_init(worker_evbase, conf, worker_conn_changed);
 	tlsio_worker(conf);
-	if (listen_start(conf, worker_evbase) == -1)
+	if (listen_start(conf, worker_evbase, worker_accept) == -1)
 		fatalx("cannot start listening");
 	worker_ev_pipe = event_new(worker_evbase, pipefd, EV_READ | EV_PERSIST,
 	    worker_pipe_cb, NULL);

@@ -1,7 +1,7 @@
 /*
  * fuzz.h: what the libFuzzer harnesses share: a checked abort that says
  * which property broke, and the oracle for a Gopher menu, the property
- * every menu line capsuled writes must have (DESIGN.md section 4): four
+ * every menu line capsuled writes must have (docs/design.md section 4): four
  * fields separated by TABs and ended by CRLF, no TAB, CR, LF, NUL or
  * other control byte inside a field, a printable one-character type, a
  * display string of valid UTF-8 at most GOPHER_COLUMNS wide, a port
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "utf8.h"
 
 #define FUZZ_ASSERT(cond, what) do {					\
 	if (!(cond)) {							\

@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "gemini.h"
+#include "uri.h"
+#include "utf8.h"
 #include "fuzz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gopher.h"
+#include "utf8.h"
 #include "fuzz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

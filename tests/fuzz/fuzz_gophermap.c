@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "buf.h"
+#include "gopher.h"
 #include "fuzz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -1,5 +1,5 @@
 """
-test_gemini_rules.py: the Gemini rules of DESIGN.md section 3 that
+test_gemini_rules.py: the Gemini rules of docs/design.md section 3 that
 test_gemini.py does not already cover, each a named check against the
 running daemon: 59 for every kind of malformed request (BOM, NUL raw and
 encoded, invalid UTF-8, encoded slashes and dots, control bytes), 53 for

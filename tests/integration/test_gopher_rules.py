@@ -1,5 +1,5 @@
 """
-test_gopher_rules.py: the Gopher rules of DESIGN.md section 4 that
+test_gopher_rules.py: the Gopher rules of docs/design.md section 4 that
 test_gopher.py does not already cover, against a capsule full of nasty
 gemtext (long lines, TABs, NULs, control bytes, CJK, combining marks,
 emoji, invalid UTF-8, lines that are just ".") and of symlinks that try

@@ -51,3 +51,20 @@ for s in .ci/run tests/run.sh tests/*/*.sh; do
 		[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
 	fi
 done
+
+# Dependency rules (issue 18): no import circles, headers included where
+# used and only there, no file over 800 lines.  First proof that the
+# checker can fail: a fixture with a circle, an unused include and a
+# missing one must give three "not ok" lines.
+fix=$(mktemp -d "${TMPDIR:-/tmp}/capsuled-deps.XXXXXX")
+printf '#include "b.h"\nint\na_f(void)\n{\n\treturn b_f();\n}\n' >"$fix/a.c"
+printf '#include "a.h"\nint\nb_f(void)\n{\n\treturn a_f();\n}\n' >"$fix/b.c"
+printf '#include "a.h"\n#include "b.h"\nint\nc_f(void)\n{\n\treturn 0;\n}\n' >"$fix/c.c"
+printf '#include "a.h"\nint\nd_f(void)\n{\n\treturn B_MAX + a_f();\n}\n' >"$fix/d.c"
+printf 'int\ta_f(void);\n' >"$fix/a.h"
+printf '#define B_MAX 1\nint\tb_f(void);\n' >"$fix/b.h"
+n=$(python3 tests/lint/deps.py "$fix" | grep -c '^not ok')
+rm -rf "$fix"
+[ "$n" -eq 2 ]
+report $? "deps: the checker fails a circle and a bad include (got $n of 2 rules failing)"
+python3 tests/lint/deps.py src

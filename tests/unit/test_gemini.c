@@ -1,6 +1,6 @@
 /*
  * test_gemini.c: table-driven checks of gemini.c against the request
- * rules of DESIGN.md section 3.  gemini_line_complete: only CRLF ends a
+ * rules of docs/design.md section 3.  gemini_line_complete: only CRLF ends a
  * request and at most 1024 bytes may come before it.
  * gemini_parse_request: 59 for every malformed request, 53 for another
  * scheme, 0 with a decoded, normalized path otherwise.
@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "gemini.h"
+#include "uri.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

@@ -1,6 +1,6 @@
 /*
  * test_gemtext.c: table-driven checks of gemtext_to_gopher against the
- * mapping of DESIGN.md section 5, for a page in "/d/" served as host "h"
+ * mapping of docs/design.md section 5, for a page in "/d/" served as host "h"
  * port 70.  Each row compares the whole menu byte for byte, and every
  * output is also checked to be well-formed: lines of exactly four
  * TAB-separated fields ending in CRLF, no CR, LF or NUL inside a field,
@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gemtext.h"
+#include "utf8.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

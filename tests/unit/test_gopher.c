@@ -1,5 +1,5 @@
 /*
- * test_gopher.c: table-driven checks of gopher.c against DESIGN.md
+ * test_gopher.c: table-driven checks of gopher.c against docs/design.md
  * section 4.  Requests end with CRLF or a bare LF; a selector becomes a
  * normalized path, Gopher+ suffixes are ignored, "URL:" selectors are
  * recognized and hostile input is refused.  Menu lines are checked byte
@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "gopher.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

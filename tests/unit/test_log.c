@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "capsuled.h"
+#include "log.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

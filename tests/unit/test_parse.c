@@ -3,8 +3,8 @@
  * must produce the right struct config (defaults, every directive,
  * listeners, servers sharing a Gemini address); bad ones must fail with
  * exactly the "file:line: message" an operator would read.  config.c
- * is linked too; what it would pull in from the serving side (TLS
- * contexts, snapshots) is stubbed here, since a parsed config has none.
+ * is linked too; it needs nothing from the serving side (gen.c sets up
+ * and frees a generation's sockets, TLS contexts and snapshots).
  */
 
 #include <sys/types.h>
@@ -18,19 +18,10 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "config.h"
+#include "parse.h"
+#include "search.h"
 #include "unit.h"
-
-void
-tlsio_free_listener(struct listener *l)
-{
-	(void)l;
-}
-
-void
-snapshot_free(struct snapshot *s)
-{
-	(void)s;
-}
 
 #define SRV(name, body)							\
 	"server \"" name "\" {\n"					\

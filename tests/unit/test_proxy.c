@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "proxy.h"
 #include "unit.h"
 
 #define S(s)	(const unsigned char *)(s), (sizeof(s) - 1)

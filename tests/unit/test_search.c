@@ -18,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "buf.h"
+#include "gemtext.h"
+#include "results.h"
+#include "search.h"
+#include "searchindex.h"
+#include "utf8.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

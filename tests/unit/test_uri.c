@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "uri.h"
 #include "unit.h"
 
 /* A string literal and its length, embedded NULs included. */

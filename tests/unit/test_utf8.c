@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capsuled.h"
+#include "utf8.h"
 #include "unit.h"
 
 #define S(s)	(s), (sizeof(s) - 1)

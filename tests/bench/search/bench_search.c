@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "buf.h"
+#include "build.h"
+#include "log.h"
+#include "results.h"
+#include "search.h"
+#include "snapshot.h"
 
 #define BENCH_VOCAB	20000
 #define BENCH_PER_DIR	100
@@ -212,7 +219,7 @@ bench_build(const char *root, int search, double *secs)
 	p.inline_max = SNAPSHOT_INLINE_MAX;
 	p.search = search;
 	p.search_prompt = SEARCH_PROMPT;
-	if (snapshot_build(&p, &s, &err) == -1) {
+	if (build_snapshot(&p, &s, &err) == -1) {
 		fprintf(stderr, "bench_search: %s: %s\n", root, err);
 		exit(1);
 	}

@@ -1,0 +1,26 @@
+/*
+ * build.h: building a snapshot from a capsule directory, in the parent.
+ */
+
+#ifndef CAPSULED_BUILD_H
+#define CAPSULED_BUILD_H
+
+#include <stddef.h>
+
+struct snapshot;
+
+struct snapshot_params {
+	const char	*root;		/* capsule directory */
+	const char	*host;		/* host name in menus and links */
+	const char *const *aliases;	/* other names of ours, NULL-ended */
+	int		 gopher_port;	/* port named in Gopher menus */
+	const char	*lang;		/* NULL or BCP47 tag(s) */
+	size_t		 inline_max;	/* bigger files are streamed */
+	int		 search;	/* index the pages, answer SEARCH_PATH */
+	const char	*search_prompt;	/* Gemini input prompt */
+};
+
+int	 build_snapshot(const struct snapshot_params *, struct snapshot **,
+	    const char **);
+
+#endif /* CAPSULED_BUILD_H */

@@ -1,0 +1,124 @@
+/*
+ * config.h: what to serve, where, and with which limits: struct config,
+ * its servers and listeners, and the pieces both the command line and
+ * a configuration file are made of.  A config is also one generation's
+ * runtime state (sockets, TLS contexts, snapshots), which gen.c fills
+ * in and frees.
+ */
+
+#ifndef CAPSULED_CONFIG_H
+#define CAPSULED_CONFIG_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "capsuled.h"
+#include "search.h"
+
+struct event;
+struct snapshot;
+struct tls;
+struct uri;
+
+struct server {
+	TAILQ_ENTRY(server)	 entry;
+	char			 name[HOSTNAME_MAX + 1];
+	char			 root[PATH_MAX];
+	char			 cert[PATH_MAX];
+	char			 key[PATH_MAX];
+	char			 lang[64];
+	int			 gemini_port;	/* public; 0: the listener's */
+	int			 gopher_port;	/* public; 0: the listener's */
+	char			 aliases[SERVER_ALIASES_MAX][HOSTNAME_MAX + 1];
+	int			 naliases;
+	int			 search_enabled;	/* "search off": 0 */
+	char			 search_prompt[SEARCH_PROMPT_MAX + 1];
+	struct snapshot		*snap;		/* built by the parent */
+};
+
+#define LISTEN_TLS	0x01	/* Gopher listener that also speaks TLS */
+#define LISTEN_PROXY	0x02	/* a PROXY protocol header comes first */
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	enum proto		 proto;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 port;
+	int			 flags;
+	char			 name[64];	/* "[::1]:1965" for logs */
+	struct server		*server;	/* the default server */
+	struct server		**servers;	/* all on it, default first */
+	size_t			 nservers;
+	int			 fd;		/* -1 until bound */
+	struct tls		*tls;		/* Gemini: server context */
+	struct event		*ev;		/* worker only */
+	struct listener		*reused;	/* while binding: fd's origin */
+};
+
+TAILQ_HEAD(serverlist, server);
+TAILQ_HEAD(listenerlist, listener);
+
+/* Where daemon messages and access lines go. */
+enum log_to {
+	LOG_TO_SYSLOG,
+	LOG_TO_STDERR,
+	LOG_TO_FILE
+};
+
+enum access_to {
+	ACCESS_OFF,
+	ACCESS_DAEMON,			/* with the daemon's messages */
+	ACCESS_FILE
+};
+
+struct config {
+	char			 file[PATH_MAX];	/* "": quick mode */
+	int			 prefork;
+	char			 user[64];
+	uid_t			 uid;
+	gid_t			 gid;
+	char			 chroot[PATH_MAX];	/* "": none */
+	int			 chroot_default;	/* not from the file */
+	enum log_to		 log_to;
+	char			 log_file[PATH_MAX];
+	enum access_to		 access_to;
+	char			 access_file[PATH_MAX];
+	int			 debug;
+	int			 verbose;
+	int			 timeout_handshake;
+	int			 timeout_request;
+	int			 timeout_response;
+	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
+	int			 ticket_lifetime;	/* s; 0: no tickets */
+	size_t			 inline_max;
+	char			 pidfile[PATH_MAX];
+	struct serverlist	 servers;
+	struct listenerlist	 listeners;
+};
+
+struct config	*config_new(void);
+void		 config_free(struct config *);
+struct server	*config_add_server(struct config *, const char *);
+int		 config_split_address(const char *, char *, size_t, char **,
+		    int *, const char **);
+int		 config_add_listener(struct config *, enum proto, const char *,
+		    int, struct server *, int, const char **);
+int		 config_public_port(const struct listener *,
+		    const struct server *);
+int		 config_server_named(const struct server *, const char *,
+		    size_t);
+int		 config_server_uri(const struct server *, const struct uri *,
+		    const char *);
+int		 config_set_user(struct config *, const char *,
+		    const char **);
+int		 config_valid_name(const char *);
+struct server	*config_find_server(const struct config *, const char *);
+struct server	*config_listener_server(const struct listener *,
+		    const char *);
+
+#endif /* CAPSULED_CONFIG_H */

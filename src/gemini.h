@@ -1,0 +1,27 @@
+/*
+ * gemini.h: Gemini requests (the URL line and its rules) and status
+ * lines.
+ */
+
+#ifndef CAPSULED_GEMINI_H
+#define CAPSULED_GEMINI_H
+
+#include <stddef.h>
+
+#include "capsuled.h"
+#include "uri.h"
+
+struct gemini_request {
+	struct uri	 uri;
+	char		 path[GEMINI_REQUEST_MAX + 1];	/* decoded */
+	size_t		 pathlen;
+};
+
+int	 gemini_line_complete(const char *, size_t, size_t *);
+int	 gemini_parse_request(const char *, size_t, struct gemini_request *,
+	    const char **);
+int	 gemini_host_matches(const struct uri *, const char *, const char *);
+int	 gemini_port_matches(const struct uri *, int);
+const char *gemini_status(int, size_t *);
+
+#endif /* CAPSULED_GEMINI_H */

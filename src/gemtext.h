@@ -1,0 +1,25 @@
+/*
+ * gemtext.h: gemtext to a Gopher menu (pure).
+ */
+
+#ifndef CAPSULED_GEMTEXT_H
+#define CAPSULED_GEMTEXT_H
+
+#include <stddef.h>
+
+struct buf;
+
+struct gemtext_ctx {
+	const char	*host;		/* our host, for local links */
+	int		 port;		/* our public Gopher port */
+	const char	*dir;		/* directory of the page, "/.../" */
+	const char	*const *aliases; /* other names that mean "us" */
+	char		(*kind)(void *, const char *, size_t);
+	void		*arg;		/* for kind: item type of a path */
+	const char	*search;	/* path of the search (type 7) or NULL */
+};
+
+int	 gemtext_to_gopher(const char *, size_t, const struct gemtext_ctx *,
+	    struct buf *);
+
+#endif /* CAPSULED_GEMTEXT_H */

@@ -1,0 +1,110 @@
+/*
+ * gen.c: one generation's runtime state.  gen_setup() turns a loaded
+ * config into everything a generation of workers needs (the listening
+ * sockets, taken over from the old generation where the address is the
+ * same; the TLS contexts; a snapshot per server; the chroot; the log
+ * files) or, on failure, into nothing: the caller keeps serving the old
+ * generation.  gen_free() takes it all down again.  It forks nothing
+ * and never reads from the network.
+ */
+
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+#include "build.h"
+#include "config.h"
+#include "gen.h"
+#include "listen.h"
+#include "log.h"
+#include "sandbox.h"
+#include "snapshot.h"
+#include "tlsio.h"
+
+/* The Gopher port that server s's menus name. */
+static int
+gen_gopher_port(const struct config *conf, const struct server *s)
+{
+	struct listener	*l;
+
+	if (s->gopher_port != 0)
+		return s->gopher_port;
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->server == s && l->proto == PROTO_GOPHER)
+			return l->port;
+	return 70;
+}
+
+static int
+gen_snapshot(struct config *conf, struct server *s, const char **errstr)
+{
+	struct snapshot_params	 p;
+	const char		*aliases[SERVER_ALIASES_MAX + 1];
+	int			 i;
+
+	memset(&p, 0, sizeof(p));
+	p.root = s->root;
+	p.host = s->name;
+	p.lang = s->lang[0] != '\0' ? s->lang : NULL;
+	p.inline_max = conf->inline_max;
+	p.search = s->search_enabled;
+	p.search_prompt = s->search_prompt;
+	for (i = 0; i < s->naliases; i++)
+		aliases[i] = s->aliases[i];
+	aliases[i] = NULL;
+	p.aliases = aliases;
+	p.gopher_port = gen_gopher_port(conf, s);
+	return build_snapshot(&p, &s->snap, errstr);
+}
+
+/*
+ * Build everything a generation needs; on failure conf holds nothing
+ * that must be undone beyond gen_free(), and old is unchanged.  With
+ * bind 0 (capsuled -n) no socket is bound and no log file opened.
+ */
+int
+gen_setup(struct config *conf, struct config *old, int bind,
+    const char **errstr)
+{
+	struct server	*s;
+
+	if (bind && listen_bind(conf, old, errstr) == -1)
+		return -1;
+	if (tlsio_configure(conf, errstr) == -1)
+		goto fail;
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (gen_snapshot(conf, s, errstr) == -1)
+			goto fail;
+	if (sandbox_prepare(conf, !bind, errstr) == -1)
+		goto fail;
+	/* Last, because it cannot be undone: the new log files. */
+	if (bind && log_open(conf, errstr) == -1)
+		goto fail;
+	return 0;
+fail:
+	if (bind)
+		listen_unbind(conf);
+	return -1;
+}
+
+void
+gen_free(struct config *conf)
+{
+	struct server	*s;
+	struct listener	*l;
+
+	if (conf == NULL)
+		return;
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->fd != -1) {
+			close(l->fd);
+			l->fd = -1;
+		}
+		tlsio_free_listener(l);
+	}
+	TAILQ_FOREACH(s, &conf->servers, entry) {
+		snapshot_free(s->snap);
+		s->snap = NULL;
+	}
+	config_free(conf);
+}

@@ -1,0 +1,15 @@
+/*
+ * gen.h: one generation's runtime state, made from a config in the
+ * parent (sockets, TLS contexts, snapshots, the chroot, log files) and
+ * taken down again.
+ */
+
+#ifndef CAPSULED_GEN_H
+#define CAPSULED_GEN_H
+
+struct config;
+
+int	 gen_setup(struct config *, struct config *, int, const char **);
+void	 gen_free(struct config *);
+
+#endif /* CAPSULED_GEN_H */

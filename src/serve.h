@@ -1,0 +1,43 @@
+/*
+ * serve.h: what a request is answered with, given its line and what is
+ * known of its connection.
+ */
+
+#ifndef CAPSULED_SERVE_H
+#define CAPSULED_SERVE_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+#include "capsuled.h"
+
+struct listener;
+struct server;
+
+struct serve_in {
+	struct listener			*l;
+	const char			*sni;		/* NULL: none */
+	int				 fd;		/* for getsockname */
+	const struct sockaddr_storage	*local;		/* from PROXY */
+	socklen_t			 locallen;	/* 0: ask fd */
+	const char			*peer;		/* for debug lines */
+};
+
+struct reply {
+	const char	*data;		/* bytes to send first */
+	size_t		 len;
+	char		*owned;		/* malloc'd data, to free */
+	int		 filefd;	/* file to stream after data, or -1 */
+	int		 status;	/* for the access log */
+	struct server	*srv;		/* the server that answered */
+};
+
+void	 serve_gemini(const struct serve_in *, const char *, size_t,
+	    struct reply *);
+void	 serve_gopher(const struct serve_in *, const char *, size_t,
+	    struct reply *);
+void	 serve_too_long(enum proto, struct reply *);
+
+#endif /* CAPSULED_SERVE_H */

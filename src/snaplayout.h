@@ -1,0 +1,73 @@
+/*
+ * snaplayout.h: the snapshot's private layout and its storage calls,
+ * shared by the files that build and read it (snapshot.c: storage and
+ * lookup; build.c, walk.c, render.c: building, in the parent).  Nothing
+ * else may include it: a worker sees a snapshot only through snapshot.h.
+ */
+
+#ifndef CAPSULED_SNAPLAYOUT_H
+#define CAPSULED_SNAPLAYOUT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results.h"
+
+struct snapshot_params;
+
+#define SNAP_FILE	1
+#define SNAP_DIR	2	/* "/a/" */
+#define SNAP_REDIRECT	3	/* "/a": Gemini 31 to "/a/" */
+
+struct arena_chunk;
+
+struct snapshot_entry {
+	const char	*path;		/* key: decoded, NUL-terminated */
+	size_t		 pathlen;
+	uint32_t	 hash;
+	int		 kind;
+	char		 gophertype;
+	const char	*gemini;	/* whole response, or the header */
+	size_t		 geminilen;
+	const char	*gopher;	/* whole response */
+	size_t		 gopherlen;
+	const char	*stream;	/* real path under the root, or NULL */
+
+	/* Only while building. */
+	const char	*body;		/* file bytes (after the header) */
+	size_t		 bodylen;
+	const char	*map;		/* directory: its gophermap */
+	size_t		 maplen;
+	const char	*listing;	/* directory without index.gmi */
+	size_t		 listinglen;
+	int		 index;		/* directory: entry of index.gmi */
+};
+
+struct snapshot {
+	const struct snapshot_params	*params;	/* while building */
+	char				*host;
+	struct snapshot_entry		*entries;
+	size_t				 n;
+	size_t				 cap;
+	uint32_t			*table;		/* entry + 1, 0 free */
+	size_t				 tmask;
+	struct arena_chunk		*chunks;
+	size_t				 bytes;		/* memory held */
+	size_t				 content;	/* file bytes read */
+	int				 rootfd;
+	int				 building;	/* entries malloc'd */
+	int				 searching;	/* search is on */
+	struct snapshot_search		 search;
+	char				 rootreal[PATH_MAX];
+};
+
+struct snapshot	*snapshot_new(const struct snapshot_params *);
+void	*snapshot_alloc(struct snapshot *, size_t);
+char	*snapshot_strdup(struct snapshot *, const char *, size_t);
+int	 snapshot_add(struct snapshot *, const char *, size_t, int);
+int	 snapshot_index(struct snapshot *);
+const struct snapshot_entry *
+	 snapshot_find(const struct snapshot *, const char *, size_t);
+
+#endif /* CAPSULED_SNAPLAYOUT_H */
