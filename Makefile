@@ -123,7 +123,8 @@ run: all certs
 unit: $(UNIT_TESTS)
 
 check: all unit $(SANDBOXTEST) hardening
-	@TESTS="$(TESTS)" ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
+	@TESTS="$(TESTS)" TEST_TIMEOUT="$(TEST_TIMEOUT)" \
+	    ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
 	    FUZZ_TIME=$(FUZZ_TIME) sh tests/run.sh $(BUILD)
 
 # Hardening (issue 3): libFuzzer harnesses (tests/fuzz) and a clang

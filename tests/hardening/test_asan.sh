@@ -3,52 +3,90 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the daemon
 # ($ASAN_BUILD/capsuled, made by `make asan`).  Errors are fatal
 # (halt_on_error, no recovery) and leaks are looked for at every exit.
-# Reports go to standard error: the daemon's log, which chrooted workers
-# inherit (they could not open a report file of their own); the harness
-# then fails a test whose daemon logs hold one (CAPSULED_SANITIZED), and
-# this script one whose own output does.  A test passes only if all of
-# its checks pass and nothing was reported.
+# test-timeout: 900
+#
+# Reports are written to files (log_path) in a directory of each test's
+# own that every user may write to: the sanitizer build has no chroot,
+# so workers running as nobody, and a daemon that detached with its
+# standard error on /dev/null, can still leave theirs there.  The harness
+# (CAPSULED_SANITIZED) also fails a test whose daemon logs hold a report
+# or one of whose daemons exited with the sanitizers' status 66.  A test
+# passes only if it ran all its planned checks, all passed, its daemons
+# exited cleanly and no report was left, here or in its output.  Each
+# test gets the time tests/run.sh would give it.
 #
 # Left out: the init-script tests (built on rcdlib.py), which check how a
 # service manager installs and runs the binary and compare its system
 # calls with an allow-list, and test_sandbox.py, which checks the seccomp
-# filter that a sanitizer build goes without (its run-time makes system
-# calls of its own, as valgrind's does).
+# filter and the chroot that a sanitizer build goes without (its run-time
+# makes system calls of its own, as valgrind's does).  Each is named as
+# left out, and its count is not part of the plan.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ab=${ASAN_BUILD:-build-asan}
 case $ab in /*) ;; *) ab=$top/$ab ;; esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/capsuled-asan.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
+chmod 755 "$work"
 
-if [ ! -x "$ab/capsuled" ]; then
-	echo "not ok - asan: $ab/capsuled not built (make asan; needs clang" \
-	    "and libclang-rt)"
-	exit 1
-fi
-
+# Which files run, which are left out (and why).
+run=
+left=
 for t in "$top"/tests/integration/test_*.py; do
 	name=$(basename "$t")
 	case $name in *${ASAN_TESTS:-}*) ;; *) continue ;; esac
-	grep -q '^from rcdlib import\|^import rcdlib' "$t" && continue
-	case $name in test_sandbox.py) continue ;; esac
-	ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=66" \
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66" \
+	if grep -q '^from rcdlib import\|^import rcdlib' "$t" ||
+	    [ "$name" = test_sandbox.py ]; then
+		left="$left $name"
+	else
+		run="$run $name"
+	fi
+done
+set -- $run
+echo "1..$#"
+echo "# left out (no sanitizer run-time under a seccomp filter, or an" \
+    "init system's view of the binary):$left"
+
+if [ ! -x "$ab/capsuled" ]; then
+	for name in $run; do
+		echo "not ok - asan: $name: $ab/capsuled not built (make asan;" \
+		    "needs clang and libclang-rt)"
+	done
+	exit 1
+fi
+
+for name in $run; do
+	reports=$work/reports.$name
+	mkdir "$reports"
+	chmod 1777 "$reports"
+	limit=$(head -30 "$top/tests/integration/$name" |
+	    sed -n 's/.*test-timeout: *\([0-9][0-9]*\).*/\1/p' | head -1)
+	ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=66:log_path=$reports/asan" \
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66:log_path=$reports/ubsan" \
 	CAPSULED_SANITIZED=1 CAPSULED="$ab/capsuled" \
-	    python3 "$t" >"$work/out" 2>&1
+	    timeout -k 10 "${limit:-${TEST_TIMEOUT:-300}}" \
+	    python3 "$top/tests/integration/$name" >"$work/out" 2>&1
 	rc=$?
 	p=$(grep -c '^ok ' "$work/out")
 	f=$(grep -c '^not ok ' "$work/out")
-	reports=$(grep -c -e '==ERROR: ' -e ': runtime error: ' "$work/out")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$work/out" | head -1)
+	inline=$(grep -c -e '==ERROR: ' -e ': runtime error: ' "$work/out")
+	files=$(find "$reports" -type f | wc -l)
 	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ] &&
-	    [ "$reports" -eq 0 ]; then
-		echo "ok - asan: $name: $p checks pass under ASan+UBSan, no" \
-		    "sanitizer report"
+	    [ "$p" = "$plan" ] && [ "$inline" -eq 0 ] && [ "$files" -eq 0 ]
+	then
+		echo "ok - asan: $name: all $p planned checks pass under" \
+		    "ASan+UBSan, no sanitizer report"
 		continue
 	fi
-	echo "not ok - asan: $name: exit $rc, $p passed, $f failed," \
-	    "$reports sanitizer reports in its output"
+	echo "not ok - asan: $name: exit $rc, $p passed, $f failed of" \
+	    "${plan:-no} plan, $inline reports in its output, $files" \
+	    "report files"
 	awk '/^not ok / { show = 1; print; next } /^#/ && show { print;
 	    next } { show = 0 }' "$work/out" | head -40 | sed 's/^/#   /'
 	grep -A30 -e '==ERROR: ' -e ': runtime error: ' "$work/out" |
 	    head -40 | sed 's/^/#     /'
+	find "$reports" -type f | head -3 | while read -r r; do
+		echo "#   $r:"
+		head -40 "$r" | sed 's/^/#     /'
+	done
 done

@@ -6,6 +6,7 @@
 # it, kept as $FUZZ_BUILD/<harness>-crash-*.  The seeds include every
 # input that once crashed a harness, so each run is a regression test.
 # The harnesses are built by `make fuzz-build` (clang, libFuzzer).
+# test-timeout: 600 (three rounds of FUZZ_TIME=60; more needs TEST_TIMEOUT)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 fb=${FUZZ_BUILD:-build-fuzz}
 case $fb in /*) ;; *) fb=$top/$fb ;; esac
@@ -61,6 +62,7 @@ fuzz_one() {
 }
 
 names=$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
+echo "1..$(echo "$names" | wc -w)"
 running=0
 for name in $names; do
 	fuzz_one "$name" &

@@ -14,11 +14,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "integration"))
-from harness import Daemon, check, done  # noqa: E402
+from harness import Daemon, check, done, plan  # noqa: E402
 
 FILES = {"index.gmi": "# Home\n=> a.gmi A\n", "a.gmi": "# A\ntext\n",
          "notes.txt": "notes\n"}
 
+plan(3)
 d = Daemon(FILES, workers=2, start=False)
 logs = os.path.join(d.dir, "vg")
 os.makedirs(logs)

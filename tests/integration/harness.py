@@ -2,11 +2,19 @@
 harness.py: what every integration test needs.  It starts the real
 capsuled (from $CAPSULED) on loopback high ports with a temporary capsule
 and a certificate made for the test, and speaks Gemini and Gopher to it
-byte for byte.  Results are printed as "ok - name" / "not ok - name" lines
-that tests/run.sh counts.  Nothing here listens beyond 127.0.0.1 and ::1,
-and every wait is bounded.
+byte for byte.  Nothing here listens beyond 127.0.0.1 and ::1, and every
+wait is bounded.
+
+A test file calls plan(N) before its first check, N being the number of
+check() calls it is going to make (sums over the lists it loops over are
+fine: plan(len(BAD) + 3)); it prints the plan line "1..N".  Each check()
+prints "ok - name" or "not ok - name"; done() ends the file, failing it
+when a check failed or the count is not the plan.  tests/run.sh counts
+the lines and counts every planned check that never ran (the file
+crashed, hung or exited early) as failed.
 """
 
+import atexit
 import os
 import shutil
 import signal
@@ -20,6 +28,8 @@ import time
 CAPSULED = os.environ.get("CAPSULED", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "capsuled"))
 FAILED = 0
+_PLANNED = None
+_RAN = 0
 _CERTS = {}
 _TMP = tempfile.mkdtemp(prefix="capsuled-it-")
 # As root, workers run as this user (chrooted and sandboxed), as they
@@ -28,11 +38,42 @@ TEST_USER = os.environ.get("CAPSULED_TEST_USER", "nobody") \
     if os.geteuid() == 0 else ""
 # The workers' user must be able to reach streamed files.
 os.chmod(_TMP, 0o755)
+# Every Daemon started, so that none outlives the test (see _stop_all).
+_DAEMONS = []
+
+
+def _stop_all():
+    """Stop whatever daemon a test left running: at done(), at an exit
+    by an exception, and when tests/run.sh's timeout sends SIGTERM."""
+    for d in _DAEMONS:
+        d.stop(timeout=5)
+
+
+def _sigterm(sig, frame):
+    print("# SIGTERM: the test was stopped (run.sh's timeout?)")
+    sys.stdout.flush()
+    raise SystemExit(128 + sig)
+
+
+signal.signal(signal.SIGTERM, _sigterm)
+atexit.register(_stop_all)
+
+
+def plan(n):
+    """Announce the number of checks this file makes (before the first).
+    Under a sanitizer build done() adds one check of its own."""
+    global _PLANNED
+    if os.environ.get("CAPSULED_SANITIZED"):
+        n += 1
+    _PLANNED = n
+    print("1..%d" % n)
+    sys.stdout.flush()
 
 
 def check(cond, name, detail=None):
     """Report one check; detail is shown only when it fails."""
-    global FAILED
+    global FAILED, _RAN
+    _RAN += 1
     if cond:
         print("ok - " + name)
     else:
@@ -47,12 +88,33 @@ def check(cond, name, detail=None):
 
 # What a sanitizer writes when it finds something (ASan, LSan, UBSan).
 SANITIZER_MARKS = ("==ERROR: ", ": runtime error: ", "ERROR: Can't open file")
+SANITIZER_STATUS = 66   # exitcode= in tests/hardening/test_asan.sh
+
+
+def _report_files():
+    """Reports the sanitizers wrote to their log_path files."""
+    found = []
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        for opt in os.environ.get(var, "").split(":"):
+            if not opt.startswith("log_path="):
+                continue
+            path = opt[len("log_path="):]
+            where, base = os.path.split(path)
+            try:
+                names = os.listdir(where or ".")
+            except OSError:
+                continue
+            found += [os.path.join(where, n) for n in names
+                      if n.startswith(base + ".")]
+    return sorted(set(found))
 
 
 def sanitizer_reports():
-    """With CAPSULED_SANITIZED set (tests/hardening/test_asan.sh), every
-    daemon log of this run must be free of sanitizer reports: chrooted
-    workers can only write theirs to the log they inherited."""
+    """With CAPSULED_SANITIZED set (tests/hardening/test_asan.sh), no
+    daemon of this run may have reported anything: not in its log (where
+    chrooted workers' reports would go), not in a log_path file (where
+    those of a detached daemon go), and none may have exited with the
+    sanitizers' status (a leak found at exit), parent or worker."""
     found, logs = [], 0
     for top, _, files in os.walk(_TMP):
         if "log" not in files:
@@ -60,20 +122,36 @@ def sanitizer_reports():
         logs += 1
         with open(os.path.join(top, "log"), errors="replace") as f:
             text = f.read()
-        for mark in SANITIZER_MARKS:
+        for mark in SANITIZER_MARKS + ("with status %d" % SANITIZER_STATUS,):
             at = text.find(mark)
             if at != -1:
                 found.append(text[max(0, at - 200):at + 1500])
                 break
-    check(not found, "sanitizer: no report in the %d daemon logs" % logs,
-          found[:2])
+    reports = _report_files()
+    for path in reports[:2]:
+        with open(path, errors="replace") as f:
+            found.append(path + ": " + f.read()[:1500])
+    statuses = [d.proc.returncode for d in _DAEMONS
+                if d.proc.returncode == SANITIZER_STATUS]
+    if statuses:
+        found.append("%d daemons exited with status %d" %
+                     (len(statuses), SANITIZER_STATUS))
+    check(not found and not reports,
+          "sanitizer: no report in the %d daemon logs or in report files, "
+          "no daemon exited %d" % (logs, SANITIZER_STATUS), found[:3])
 
 
 def done():
+    _stop_all()
     if os.environ.get("CAPSULED_SANITIZED"):
         sanitizer_reports()
     shutil.rmtree(_TMP, ignore_errors=True)
-    sys.exit(1 if FAILED else 0)
+    if _PLANNED is None:
+        print("# no plan: call plan(N) before the first check")
+    elif _RAN != _PLANNED:
+        print("# planned %d checks, ran %d" % (_PLANNED, _RAN))
+    sys.stdout.flush()
+    sys.exit(1 if FAILED or _RAN != _PLANNED else 0)
 
 
 def cert(host="localhost"):
@@ -171,6 +249,8 @@ class Daemon:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.argv, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
+        if self not in _DAEMONS:
+            _DAEMONS.append(self)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

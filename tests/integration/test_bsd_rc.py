@@ -24,10 +24,12 @@ import os
 import shutil
 import time
 
-from harness import check, done
+from harness import check, done, plan
 from rcdlib import (alive, check_install, children, gemini_get, gopher_get,
                     kill_all, make_capsule, ports, procs_of, quick_args,
                     read_pidfile, run, tempdir, wait_for, write_page)
+
+plan(30)
 
 OPENBSD_RC_SUBR = r"""
 # Stand-in for OpenBSD's /etc/rc.d/rc.subr (see test_bsd_rc.py).

@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 
-from harness import Daemon, check, done, menu_ok
+from harness import Daemon, check, done, menu_ok, plan
 
 CAPSULE = os.path.join(os.path.dirname(__file__), "..", "..", "capsule")
 
@@ -24,6 +24,11 @@ try:
             if name.endswith(".gmi"):
                 rel = os.path.relpath(os.path.join(dirpath, name), CAPSULE)
                 pages.append("/" + rel)
+    words = ("within everybody", "King\u2019s Fund", "Messenger Review",
+             "First Principles", "Learning Hub", "early on in their careers")
+    # Per page: 20, a menu, the links on each side; all but the index
+    # link back to the start.
+    plan(4 + 5 * len(pages) - pages.count("/index.gmi") + len(words) + 2)
     check(len(pages) >= 5, "capsule: the guide has an index and its parts",
           pages)
 
@@ -37,8 +42,6 @@ try:
     check(b"quote HEE facebook" not in home,
           "capsule: the web page chrome is gone")
 
-    words = ("within everybody", "King\u2019s Fund", "Messenger Review",
-             "First Principles", "Learning Hub", "early on in their careers")
     text = b""
     for page in pages:
         r, clean = d.gemini(d.url(page))
@@ -57,6 +60,7 @@ try:
     for page in pages:
         r, _ = d.gemini(d.url(page))
         base = page.rsplit("/", 1)[0] + "/"
+        bad, n = [], 0
         for m in re.finditer(rb"^=>\s*(\S+)", r, re.M):
             link = m.group(1).decode()
             if ":" in link:
@@ -66,15 +70,22 @@ try:
             if link.endswith("/") and target != "/":
                 target += "/"
             g, _ = d.gemini(d.url(target))
+            n += 1
             want = b"10 " if target == "/search" else b"20 "
-            check(g.startswith(want), "capsule: link %s -> %s works on "
-                  "Gemini" % (page, link), g[:40])
+            if not g.startswith(want):
+                bad.append((link, g[:40]))
+        check(n > 0 and not bad, "capsule: the %d local links of %s work "
+              "on Gemini" % (n, page), bad)
+        bad, n = [], 0
         for line in d.gopher(page).split(b"\r\n"):
             if line[:1] in (b"0", b"1") and line.count(b"\t") == 3:
                 sel = line.split(b"\t")[1].decode()
                 r2 = d.gopher(sel)
-                check(not r2.startswith(b"3"), "capsule: Gopher item "
-                      "%s -> %s works" % (page, sel), r2[:60])
+                n += 1
+                if r2.startswith(b"3") or not r2:
+                    bad.append((sel, r2[:60]))
+        check(n > 0 and not bad, "capsule: the %d Gopher items of %s work"
+              % (n, page), bad)
 
     root = d.gopher("/")
     check(b"ienhance: spotlight on leadership\t" in root,

@@ -15,7 +15,9 @@ import subprocess
 import tempfile
 import time
 
-from harness import Daemon, check, done
+from harness import Daemon, check, done, plan
+
+plan(9)
 
 CAPSULE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                        "capsule"))

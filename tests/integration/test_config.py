@@ -15,7 +15,10 @@ import subprocess
 import time
 
 from harness import (CAPSULED, SERVER, cert, check, client_context, Daemon,
-                     done, free_port, gemini_raw, plain_raw, refused, wait_for)
+                     done, free_port, gemini_raw, plain_raw, refused, wait_for,
+                     plan)
+
+plan(47)
 
 CONF = """# test configuration
 {user}prefork 2

@@ -16,7 +16,10 @@ import socket
 import subprocess
 import time
 
-from harness import (CAPSULED, SERVER, check, Daemon, done, refused, wait_for)
+from harness import (CAPSULED, SERVER, check, Daemon, done, refused, wait_for,
+                     plan)
+
+plan(22)
 
 CONF = """{user}prefork 2
 {log}
@@ -175,11 +178,19 @@ try:
         ("|".join(str(w) for w in workers), d.gemini_port, len(r)))),
           "syslog: a chrooted, sandboxed worker's access line arrives",
           messages[-3:])
-    # A sanitizer build (tests/hardening/test_asan.sh) has no sandbox.
     if not os.environ.get("CAPSULED_SANITIZED"):
         check(all(os.readlink("/proc/%d/root" % w) == "/var/empty" and
                   "Seccomp:\t2" in read("/proc/%d/status" % w)
                   for w in workers), "syslog: (those workers are sandboxed)")
+    else:
+        # A sanitizer build (tests/hardening/test_asan.sh) has neither
+        # filter nor chroot, and its workers say so, through syslog.
+        check(workers and all(
+            "Seccomp:\t0" in read("/proc/%d/status" % w) and
+            seen(r"capsuled\[%d\]: worker: built with a sanitizer: no "
+                 r"seccomp filter" % w) for w in workers),
+              "syslog: (those workers say they run without the filter "
+              "of a sanitizer build)", messages[-6:])
 
     # syslogd goes away: a worker's syslog() then tries to reconnect,
     # which the sandbox refuses (EACCES) instead of killing the worker.

@@ -6,7 +6,9 @@ and IPv6, through Python's TLS client and through `openssl s_client`.
 
 import os
 
-from harness import Daemon, check, done, s_client
+from harness import Daemon, check, done, s_client, plan
+
+plan(43)
 
 GUIDE = "# Guide\n\n=> part.gmi Part\n"
 FILES = {

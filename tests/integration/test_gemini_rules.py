@@ -18,7 +18,9 @@ import subprocess
 import tempfile
 import time
 
-from harness import Daemon, check, client_context, done, s_client
+from harness import Daemon, check, client_context, done, s_client, plan
+
+plan(93)
 
 FILES = {
     "index.gmi": "# Home\n=> guide/ The guide\n",

@@ -11,7 +11,9 @@ import socket
 import subprocess
 import time
 
-from harness import Daemon, check, done, menu_ok
+from harness import Daemon, check, done, menu_ok, plan
+
+plan(36)
 
 INDEX = """# Home
 

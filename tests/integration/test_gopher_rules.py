@@ -15,7 +15,9 @@ import socket
 import time
 import unicodedata
 
-from harness import Daemon, check, done, menu_ok
+from harness import Daemon, check, done, menu_ok, plan
+
+plan(85)
 
 CJK = "\u4e2d\u6587\u5b57"              # 3 wide characters
 COMBINING = "e\u0301"                   # e + combining acute: 1 column

@@ -19,7 +19,9 @@ import tempfile
 import threading
 import time
 
-from harness import Daemon, check, client_context, done, free_port
+from harness import Daemon, check, client_context, done, free_port, plan
+
+plan(9)
 
 CLIENT_ADDR = "127.0.0.2"
 

@@ -19,7 +19,9 @@ import threading
 import time
 
 from harness import (SERVER, check, Daemon, done, gemini_raw, plain_raw,
-                     wait_for)
+                     wait_for, plan)
+
+plan(25)
 
 LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}) (\S+) '
                   r'(gemini|gopher) (\S+) "((?:[^"\\]|\\x[0-9a-f]{2})*)" '

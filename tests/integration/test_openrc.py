@@ -24,10 +24,12 @@ import shutil
 import subprocess
 import time
 
-from harness import check, done
+from harness import check, done, plan
 from rcdlib import (alive, check_install, gemini_get, gopher_get, kill_all,
                     make_capsule, pgrep_full, ports, procs_of, quick_args,
                     read_pidfile, run, tempdir, wait_for, write_page)
+
+plan(25)
 
 DEBS = os.environ.get("CAPSULED_OPENRC_DEBS", "/var/cache/capsuled-ci/openrc")
 STATE_DIRS = ("daemons exclusive failed hotplugged inactive options "

@@ -13,7 +13,9 @@ import threading
 import time
 
 from harness import (check, Daemon, done, gemini_raw, plain_raw, read_all,
-                     wait_for)
+                     wait_for, plan)
+
+plan(22)
 
 FILES = {
     "index.gmi": "# Home\n=> a.gmi A\n",

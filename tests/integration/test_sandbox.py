@@ -20,7 +20,9 @@ import threading
 import time
 
 from harness import (_TMP, CAPSULED, SERVER, check, Daemon, done, gemini_raw,
-                     plain_raw, wait_for)
+                     plain_raw, wait_for, plan)
+
+plan(26)
 
 if os.geteuid() != 0:
     check(False, "sandbox: these tests need root (chroot, setresuid); "

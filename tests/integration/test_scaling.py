@@ -19,7 +19,9 @@ import subprocess
 import time
 
 from harness import (Daemon, cert, check, client_context, done, free_port,
-                     gemini_raw, menu_ok, plain_raw, write_tree)
+                     gemini_raw, menu_ok, plain_raw, write_tree, plan)
+
+plan(28)
 
 VHOSTS = """{user}prefork 2
 server "a.test" {{

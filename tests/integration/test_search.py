@@ -18,7 +18,9 @@ import shutil
 import subprocess
 import time
 
-from harness import Daemon, check, done, menu_ok, s_client
+from harness import Daemon, check, done, menu_ok, s_client, plan
+
+plan(61)
 
 CAPSULE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                        "capsule"))

@@ -30,7 +30,9 @@ import threading
 import time
 
 from harness import (check, client_context, Daemon, done, gemini_raw,
-                     plain_raw, wait_for)
+                     plain_raw, wait_for, plan)
+
+plan(33)
 
 DEADLINE = 10           # the documented default of every deadline
 LATE = 4.5              # generous margin for a loaded 2-core machine

@@ -27,10 +27,12 @@ import signal
 import socket
 import subprocess
 
-from harness import check, done
+from harness import check, done, plan
 from rcdlib import (alive, check_install, children, gemini_get, gopher_get,
                     kill_all, make_capsule, ports, procs_of, quick_args,
                     read_pidfile, run, status_field, tempdir, wait_for)
+
+plan(25)
 
 UNIT = "capsuled.service"
 CAP_BITS = {
@@ -306,9 +308,9 @@ try:
     proc_bad = sorted({path for path, _ in paths
                        if path.startswith("/proc/") and
                        not re.match(r"/proc/(self|thread-self|\d+)/", path)})
-    if setting(settings, "ProcSubset") == "pid":
-        check(not proc_bad, "systemd: no /proc file outside the process's "
-              "own is opened (ProcSubset=pid)", proc_bad)
+    check(setting(settings, "ProcSubset") == "pid" and not proc_bad,
+          "systemd: the unit says ProcSubset=pid, and no /proc file "
+          "outside the process's own is opened", proc_bad)
     writes = sorted({path for path, rest in paths
                      if re.search(r"O_(WRONLY|RDWR|CREAT)", rest)})
     check(set(writes) <= {pidfile, "/dev/null"} and pidfile in writes,

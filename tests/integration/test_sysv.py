@@ -16,11 +16,13 @@ import os
 import shutil
 import time
 
-from harness import check, done
+from harness import check, done, plan
 from rcdlib import (alive, check_install, check_install_uninstall,
                     children, gemini_get, gopher_get, kill_all, make_capsule,
                     pgrep_full, ports, procs_of, quick_args, read_pidfile,
                     run, status_field, tempdir, wait_for, write_page)
+
+plan(34)
 
 tmp = tempdir("capsuled-sysv-")
 dest = os.path.join(tmp, "dest")

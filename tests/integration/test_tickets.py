@@ -12,7 +12,9 @@ import socket
 import ssl
 import subprocess
 
-from harness import (SERVER, check, client_context, Daemon, done)
+from harness import (SERVER, check, client_context, Daemon, done, plan)
+
+plan(11)
 
 CONF = """{user}prefork 2
 {tickets}

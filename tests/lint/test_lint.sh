@@ -1,23 +1,33 @@
 #!/bin/sh
 # test_lint.sh: the static checks the project promises: cppcheck finds
 # nothing in src/, every manual page is clean under mandoc -Tlint, and
-# every shell script passes sh -n (and shellcheck, where installed).
+# every shell script passes sh -n and shellcheck.  A tool that is not
+# installed fails each check it would have made.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
+
+pages=$(ls src/*.[1-9])
+scripts=
+for s in .ci/run tests/run.sh tests/*/*.sh; do
+	[ -f "$s" ] && scripts="$scripts $s"
+done
+# cppcheck, each page, two per script, and the four of the deps rules.
+echo "1..$((1 + $(echo "$pages" | wc -w) + 2 * $(echo "$scripts" | wc -w) + 4))"
 
 report() {
 	if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi
 }
 
+# need TOOL PACKAGE CHECK: is TOOL there?  If not, CHECK fails.
 need() {
 	if command -v "$1" >/dev/null 2>&1; then
 		return 0
 	fi
-	echo "not ok - $1 is installed (apt-get install $2)"
+	echo "not ok - $3 ($1 is not installed: apt-get install $2)"
 	return 1
 }
 
-if need cppcheck cppcheck; then
+if need cppcheck cppcheck "cppcheck: no warnings in src/"; then
 	queue=$(echo '#include <sys/queue.h>' | cpp -H -o /dev/null 2>&1 |
 	    awk '/queue.h/ { print $2; exit }')
 	out=$(cppcheck --quiet --enable=warning,portability,performance \
@@ -28,23 +38,21 @@ if need cppcheck cppcheck; then
 	[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
 fi
 
-if need mandoc mandoc; then
-	for m in src/*.[1-9]; do
-		# The pages refer to each other, which mandoc cannot find
-		# before they are installed.
-		out=$(mandoc -Tlint "$m" 2>&1 |
-		    grep -v 'referenced manual not found: Xr capsuled')
-		[ -z "$out" ]
-		report $? "mandoc -Tlint $m"
-		[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
-	done
-fi
+for m in $pages; do
+	need mandoc mandoc "mandoc -Tlint $m" || continue
+	# The pages refer to each other, which mandoc cannot find before
+	# they are installed.
+	out=$(mandoc -Tlint "$m" 2>&1 |
+	    grep -v 'referenced manual not found: Xr capsuled')
+	[ -z "$out" ]
+	report $? "mandoc -Tlint $m"
+	[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
+done
 
-for s in .ci/run tests/run.sh tests/*/*.sh; do
-	[ -f "$s" ] || continue
+for s in $scripts; do
 	sh -n "$s" 2>/dev/null || bash -n "$s" 2>/dev/null
 	report $? "sh -n $s"
-	if command -v shellcheck >/dev/null 2>&1; then
+	if need shellcheck shellcheck "shellcheck $s"; then
 		out=$(shellcheck -S warning "$s" 2>&1)
 		[ -z "$out" ]
 		report $? "shellcheck $s"

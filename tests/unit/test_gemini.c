@@ -382,6 +382,7 @@ test_status(void)
 int
 main(void)
 {
+	UNIT_PLAN(106);
 	test_complete();
 	test_parse();
 	test_host();

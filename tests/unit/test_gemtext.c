@@ -513,6 +513,7 @@ test_kind(void)
 int
 main(void)
 {
+	UNIT_PLAN(203);
 	test_table();
 	test_utf8_wrap();
 	test_kind();

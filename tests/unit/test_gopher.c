@@ -647,6 +647,7 @@ test_map(void)
 int
 main(void)
 {
+	UNIT_PLAN(143);
 	test_complete();
 	test_request();
 	test_item();

@@ -166,6 +166,7 @@ test_format(void)
 int
 main(void)
 {
+	UNIT_PLAN(24);
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_escape();

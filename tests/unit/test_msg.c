@@ -266,6 +266,7 @@ test_fields(void)
 int
 main(void)
 {
+	UNIT_PLAN(33);
 	test_roundtrip();
 	test_split();
 	test_bad();

@@ -623,6 +623,7 @@ main(void)
 {
 	size_t	i;
 
+	UNIT_PLAN(88);
 	for (i = 0; i < sizeof(bad_tests) / sizeof(bad_tests[0]); i++)
 		run_bad(&bad_tests[i]);
 	for (i = 0; i < sizeof(good_tests) / sizeof(good_tests[0]); i++)

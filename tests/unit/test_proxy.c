@@ -231,6 +231,7 @@ test_v2(void)
 int
 main(void)
 {
+	UNIT_PLAN(60);
 	test_v1();
 	test_v1_limits();
 	test_v2();

@@ -736,6 +736,7 @@ main(void)
 	void			*scratch;
 	size_t			 size;
 
+	UNIT_PLAN(139);
 	test_words();
 	test_word_offsets();
 	if ((ix = test_index(corpus, sizeof(corpus) /

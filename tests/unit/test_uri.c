@@ -519,6 +519,7 @@ test_query(void)
 int
 main(void)
 {
+	UNIT_PLAN(171);
 	test_parse();
 	test_decode();
 	test_normalize();

@@ -244,6 +244,7 @@ test_cut_property(void)
 int
 main(void)
 {
+	UNIT_PLAN(80);
 	test_valid();
 	test_charlen();
 	test_columns();

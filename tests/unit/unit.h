@@ -1,7 +1,11 @@
 /*
- * unit.h: the smallest test harness that can work.  Each check prints
- * "ok - name" or "not ok - name" (with what was wanted and what came)
- * and tests/run.sh counts them.  main() returns nonzero if any failed.
+ * unit.h: the smallest test harness that can work.  main() starts with
+ * UNIT_PLAN(n), n being the number of checks the program makes, which
+ * prints the plan line "1..n"; each check prints "ok - name" or "not ok
+ * - name" (with what was wanted and what came) and tests/run.sh counts
+ * them, counting a planned check that never ran (a crash) as failed.
+ * UNIT_DONE() returns nonzero if any check failed or the count is not
+ * the plan.
  */
 
 #ifndef UNIT_H
@@ -11,8 +15,17 @@
 #include <string.h>
 
 static int	unit_failed;
+static int	unit_ran;
+static int	unit_planned = -1;
+
+#define UNIT_PLAN(n) do {						\
+	unit_planned = (n);						\
+	printf("1..%d\n", unit_planned);				\
+	fflush(stdout);							\
+} while (0)
 
 #define UNIT_CHECK(cond, ...) do {					\
+	unit_ran++;							\
 	if (cond)							\
 		printf("ok - ");					\
 	else {								\
@@ -21,6 +34,7 @@ static int	unit_failed;
 	}								\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
+	fflush(stdout);							\
 } while (0)
 
 /* Compare byte strings; on mismatch show both, escaped. */
@@ -66,6 +80,16 @@ unit_bytes_eq(const char *name, const char *got, size_t gotlen,
 #define UNIT_STR_EQ(name, got, gotlen, want)				\
 	unit_bytes_eq((name), (got), (gotlen), (want), strlen(want))
 
-#define UNIT_DONE()	return unit_failed != 0
+static int __attribute__((__unused__))
+unit_done(void)
+{
+	if (unit_planned == -1)
+		printf("# no plan: main() must start with UNIT_PLAN(n)\n");
+	else if (unit_ran != unit_planned)
+		printf("# planned %d checks, ran %d\n", unit_planned, unit_ran);
+	return unit_failed != 0 || unit_ran != unit_planned;
+}
+
+#define UNIT_DONE()	return unit_done()
 
 #endif /* UNIT_H */
