@@ -90,7 +90,8 @@ config_add_server(struct config *conf, const char *name)
 /*
  * Split "[addr:]port" as given to -p/-g: "1965", "*:1965",
  * "127.0.0.1:1965", "[::1]:1965", "localhost:1965".  *addr is NULL for
- * all addresses; it points into buf, which must hold the spec.
+ * all addresses; it points into buf, which must hold the spec.  Port 0
+ * asks the kernel for a free port.
  */
 int
 config_split_address(const char *spec, char *buf, size_t bufsize,
@@ -127,7 +128,7 @@ config_split_address(const char *spec, char *buf, size_t bufsize,
 		*errstr = "empty address";
 		return -1;
 	}
-	*port = (int)strtonum(portstr, 1, 65535, &e);
+	*port = (int)strtonum(portstr, 0, 65535, &e);
 	if (e != NULL) {
 		*errstr = "bad port";
 		return -1;
@@ -189,6 +190,30 @@ config_listener_add_server(struct listener *l, struct server *srv)
 }
 
 /*
+ * Port 0: one port the kernel picks per protocol and address, shared by
+ * the Gemini servers that name it, and one per server for Gopher (whose
+ * address belongs to a single server).  Such ports never conflict with
+ * another, whatever the address: each will be a port of its own.
+ */
+static int
+config_any_port_use(struct config *conf, enum proto proto,
+    const struct sockaddr_storage *ss, struct server *srv,
+    struct listener **lp)
+{
+	struct listener	*o;
+	int		 overlap;
+
+	TAILQ_FOREACH(o, &conf->listeners, entry) {
+		if (o->proto == proto && config_same_address(&o->cfg, ss,
+		    &overlap) && (proto == PROTO_GEMINI || o->server == srv)) {
+			*lp = o;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Find where a new address fits among the listeners: 1 and *lp set when
  * a listener already has it (several servers may share a Gemini
  * address; a Gopher address belongs to one server), 0 when it is new,
@@ -196,14 +221,16 @@ config_listener_add_server(struct listener *l, struct server *srv)
  */
 static int
 config_address_use(struct config *conf, enum proto proto,
-    const struct sockaddr_storage *ss, const char *name, struct server *srv,
-    struct listener **lp, const char **errstr)
+    const struct sockaddr_storage *ss, int port, const char *name,
+    struct server *srv, struct listener **lp, const char **errstr)
 {
 	static char	 err[400];
 	struct listener	*o;
 	int		 overlap;
 
 	*lp = NULL;
+	if (port == 0)
+		return config_any_port_use(conf, proto, ss, srv, lp);
 	TAILQ_FOREACH(o, &conf->listeners, entry) {
 		if (!config_same_address(&o->ss, ss, &overlap)) {
 			if (!overlap)
@@ -270,8 +297,8 @@ config_add_listener(struct config *conf, enum proto proto, const char *addr,
 		if (ai->ai_addrlen > sizeof(l->ss))
 			continue;
 		rc = config_address_use(conf, proto,
-		    (struct sockaddr_storage *)ai->ai_addr, name, srv, &l,
-		    errstr);
+		    (struct sockaddr_storage *)ai->ai_addr, port, name, srv,
+		    &l, errstr);
 		if (rc == -1)
 			goto fail;
 		if (rc == 1) {
@@ -287,6 +314,7 @@ config_add_listener(struct config *conf, enum proto proto, const char *addr,
 		l->port = port;
 		l->flags = flags;
 		memcpy(&l->ss, ai->ai_addr, ai->ai_addrlen);
+		memcpy(&l->cfg, ai->ai_addr, ai->ai_addrlen);
 		l->sslen = ai->ai_addrlen;
 		strlcpy(l->name, name, sizeof(l->name));
 		TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
@@ -300,6 +328,25 @@ nomem:
 fail:
 	freeaddrinfo(res);
 	return -1;
+}
+
+/*
+ * The port a listener's socket is on, once bound: in its address and in
+ * its name ("127.0.0.1:0" becomes "127.0.0.1:40123").
+ */
+void
+config_listener_port(struct listener *l, int port)
+{
+	char	*colon;
+
+	if (l->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&l->ss)->sin_port = htons(port);
+	else if (l->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&l->ss)->sin6_port = htons(port);
+	l->port = port;
+	if ((colon = strrchr(l->name, ':')) != NULL)
+		snprintf(colon, sizeof(l->name) - (colon - l->name), ":%d",
+		    port);
 }
 
 /*

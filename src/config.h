@@ -43,12 +43,20 @@ struct server {
 #define LISTEN_TLS	0x01	/* Gopher listener that also speaks TLS */
 #define LISTEN_PROXY	0x02	/* a PROXY protocol header comes first */
 
+/*
+ * A listening address.  Port 0 in the configuration lets the kernel pick
+ * a free port when the socket is bound: ss, port and name then say the
+ * port bound (before the snapshot is built, so that menus name it),
+ * while cfg keeps the address as configured, by which a reload finds
+ * the socket again.
+ */
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	enum proto		 proto;
-	struct sockaddr_storage	 ss;
+	struct sockaddr_storage	 ss;		/* the address served */
+	struct sockaddr_storage	 cfg;		/* as configured */
 	socklen_t		 sslen;
-	int			 port;
+	int			 port;		/* the port served */
 	int			 flags;
 	char			 name[64];	/* "[::1]:1965" for logs */
 	struct server		*server;	/* the default server */
@@ -108,6 +116,7 @@ int		 config_split_address(const char *, char *, size_t, char **,
 		    int *, const char **);
 int		 config_add_listener(struct config *, enum proto, const char *,
 		    int, struct server *, int, const char **);
+void		 config_listener_port(struct listener *, int);
 int		 config_public_port(const struct listener *,
 		    const struct server *);
 int		 config_server_named(const struct server *, const char *,

@@ -87,6 +87,36 @@ fail:
 	return -1;
 }
 
+/*
+ * Say where conf listens, one line per socket with its servers; with
+ * fresh set (a reload), only for the sockets bound anew.  The port is
+ * the one bound, which for port 0 only this line tells.
+ */
+void
+gen_log_listeners(const struct config *conf, int fresh)
+{
+	struct listener	*l;
+	char		 names[512];
+	size_t		 i;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (fresh && l->reused != NULL)
+			continue;
+		names[0] = '\0';
+		for (i = 0; i < l->nservers; i++)
+			if ((i > 0 && strlcat(names, ", ", sizeof(names)) >=
+			    sizeof(names)) || strlcat(names,
+			    l->servers[i]->name, sizeof(names)) >=
+			    sizeof(names)) {
+				/* Cut, and said so: room was kept for it. */
+				memcpy(names + sizeof(names) - 4, "...", 4);
+				break;
+			}
+		log_info("%s on %s for %s", l->proto == PROTO_GEMINI ?
+		    "gemini" : "gopher", l->name, names);
+	}
+}
+
 void
 gen_free(struct config *conf)
 {

@@ -11,5 +11,6 @@ struct config;
 
 int	 gen_setup(struct config *, struct config *, int, const char **);
 void	 gen_free(struct config *);
+void	 gen_log_listeners(const struct config *, int);
 
 #endif /* CAPSULED_GEN_H */

@@ -1,7 +1,8 @@
 /*
  * listen.c: listening sockets and accepting.  The parent binds (and on
  * reload keeps every socket whose address is unchanged, so that no
- * queued connection is lost); workers accept on the inherited sockets.
+ * queued connection is lost; an address configured with port 0 keeps
+ * the port the kernel picked); workers accept on the inherited sockets.
  * Accepting stops while the worker is at its connection cap, backs off
  * for a moment on EMFILE/ENFILE instead of spinning, and stops for good
  * when the worker retires.  Each accepted descriptor goes to the
@@ -41,8 +42,10 @@ static int		 listen_fd_short;	/* in an EMFILE episode */
 static int
 listen_socket(struct listener *l, const char **errstr)
 {
-	static char	err[128];
-	int		fd, on = 1;
+	static char		err[128];
+	struct sockaddr_storage	bound;
+	socklen_t		len;
+	int			fd, on = 1;
 
 	fd = socket(l->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
@@ -67,6 +70,13 @@ listen_socket(struct listener *l, const char **errstr)
 		goto fail;
 	if (listen(fd, LISTEN_BACKLOG) == -1)
 		goto fail;
+	/* Port 0: the one the kernel picked, before menus name it. */
+	len = sizeof(bound);
+	if (getsockname(fd, (struct sockaddr *)&bound, &len) == -1)
+		goto fail;
+	config_listener_port(l, ntohs(bound.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&bound)->sin6_port :
+	    ((struct sockaddr_in *)&bound)->sin_port));
 	l->fd = fd;
 	return 0;
 fail:
@@ -75,6 +85,26 @@ fail:
 	if (fd != -1)
 		close(fd);
 	return -1;
+}
+
+/*
+ * Is old listener o's socket the one new listener l asks for?  An
+ * address with a port is on the same address and port, wherever o's
+ * port came from; an address with port 0 is one that was configured the
+ * same way (for Gopher, by the same server), which keeps the port the
+ * kernel picked across reloads.
+ */
+static int
+listen_same(const struct listener *o, const struct listener *l)
+{
+	if (o->fd == -1 || o->sslen != l->sslen)
+		return 0;
+	if (l->port != 0)
+		return memcmp(&o->ss, &l->ss, l->sslen) == 0;
+	return o->proto == l->proto &&
+	    memcmp(&o->cfg, &l->cfg, l->sslen) == 0 &&
+	    (l->proto == PROTO_GEMINI ||
+	    strcmp(o->server->name, l->server->name) == 0);
 }
 
 /*
@@ -90,11 +120,11 @@ listen_bind(struct config *conf, struct config *old, const char **errstr)
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (old != NULL) {
 			TAILQ_FOREACH(o, &old->listeners, entry) {
-				if (o->fd != -1 && o->sslen == l->sslen &&
-				    memcmp(&o->ss, &l->ss, l->sslen) == 0) {
+				if (listen_same(o, l)) {
 					l->fd = o->fd;
 					o->fd = -1;
 					l->reused = o;
+					config_listener_port(l, o->port);
 					break;
 				}
 			}

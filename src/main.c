@@ -229,6 +229,7 @@ main(int argc, char *argv[])
 		log_detach(conf);
 	} else if (opt_pidfile != NULL)
 		main_pidfile(opt_pidfile);
+	gen_log_listeners(conf, 0);
 	log_info("capsuled %s: %d workers, %zu paths", CAPSULED_VERSION,
 	    conf->prefork, snapshot_count(TAILQ_FIRST(&conf->servers)->snap));
 	parent_main(conf, &opt, opt_pidfile);

@@ -274,6 +274,7 @@ parent_reload(void)
 		gen_free(conf);
 		return;
 	}
+	gen_log_listeners(conf, 1);
 	parent_conf = conf;
 	parent_gen++;
 	for (i = 0; i < conf->prefork; i++)
@@ -350,14 +351,10 @@ parent_main(struct config *conf, const struct load_opts *opts,
     const char *pidfile)
 {
 	struct pollfd	 pfd;
-	struct listener	*l;
 	unsigned char	 sig;
 	time_t		 respawn_at = 0, now;
 	int		 i, timeout;
 
-	TAILQ_FOREACH(l, &conf->listeners, entry)
-		log_info("%s on %s", l->proto == PROTO_GEMINI ? "gemini" :
-		    "gopher", l->name);
 	parent_conf = conf;
 	parent_opts = opts;
 	parent_pidfile = pidfile;

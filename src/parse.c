@@ -355,7 +355,7 @@ parse_listen(struct parse *ps)
 			return -1;
 	}
 	if (scan_is(ps, "port")) {
-		if (scan_number(ps, "port", 1, 65535, 0, &port) == -1 ||
+		if (scan_number(ps, "port", 0, 65535, 0, &port) == -1 ||
 		    scan_next(ps) == -1)
 			return -1;
 	}

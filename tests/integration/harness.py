@@ -16,6 +16,7 @@ crashed, hung or exited early) as failed.
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -171,12 +172,27 @@ def cert(host="localhost"):
 
 
 def free_port(family=socket.AF_INET, addr="127.0.0.1"):
-    """A port the kernel says is free right now on addr."""
+    """A port the kernel says is free right now on addr.  Another process
+    may take it before the daemon binds it: where the daemon binds, give
+    it port 0 and read the port it got (Daemon.port(), listening())."""
     s = socket.socket(family, socket.SOCK_STREAM)
     s.bind((addr, 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# The parent's line for each socket it listens on, at start and for the
+# new ones of a reload: "gemini on [::1]:40123 for a.test, b.test".
+LISTENING = re.compile(r"parent: (gemini|gopher) on (\[[^]]*\]|[^\s:]+):"
+                       r"(\d+) for (.*)$", re.M)
+
+
+def listening(text):
+    """(protocol, address, port, [servers]) of every listening line in a
+    daemon log, in order; an IPv6 address comes without brackets."""
+    return [(m.group(1), m.group(2).strip("[]"), int(m.group(3)),
+             m.group(4).split(", ")) for m in LISTENING.finditer(text)]
 
 
 def write_tree(root, files):
@@ -203,7 +219,15 @@ SERVER = """server "localhost" {{
 """
 
 class Daemon:
-    """A capsuled serving a temporary capsule on loopback ports."""
+    """A capsuled serving a temporary capsule on loopback ports.
+
+    The daemon binds port 0, so the kernel picks free ports, and says in
+    its log which it got; start() reads them from there: gemini_port and
+    gopher_port are then the first ports on 127.0.0.1, and port() finds
+    any other (an IPv6 address, another server's, one a reload added on
+    another address).  A configuration template gets 0 for {gemini_port}
+    and {gopher_port} before the start, the ports bound after it (which a
+    reload keeps on the same sockets)."""
 
     def __init__(self, files=None, root=None, host="localhost", workers=2,
                  ipv6=False, args=(), start=True, conf=None):
@@ -215,17 +239,16 @@ class Daemon:
             os.makedirs(self.root, exist_ok=True)
             write_tree(self.root, files)
         self.crt, self.key = cert(host)
-        self.gemini_port = free_port()
-        self.gopher_port = free_port()
+        self.gemini_port = 0
+        self.gopher_port = 0
+        self.listeners = []
         self.ipv6 = ipv6
         self.log = os.path.join(self.dir, "log")
         self.argv = [CAPSULED, "-d", "-v", "-H", host,
-                     "-p", "127.0.0.1:%d" % self.gemini_port,
-                     "-g", "127.0.0.1:%d" % self.gopher_port,
+                     "-p", "127.0.0.1:0", "-g", "127.0.0.1:0",
                      "-c", self.crt, "-k", self.key, "-j", str(workers)]
         if ipv6:
-            self.argv += ["-p", "[::1]:%d" % self.gemini_port,
-                          "-g", "[::1]:%d" % self.gopher_port]
+            self.argv += ["-p", "[::1]:0", "-g", "[::1]:0"]
         if TEST_USER:
             self.argv += ["-u", TEST_USER]
         self.argv += list(args) + [self.root]
@@ -237,6 +260,7 @@ class Daemon:
             self.write_conf(conf)
             self.argv = [CAPSULED, "-d", "-v", "-f", self.conf] + list(args)
         self.proc = None
+        self._logstart = 0
         if start:
             self.start()
 
@@ -247,6 +271,7 @@ class Daemon:
 
     def start(self, timeout=10):
         self.logf = open(self.log, "ab")
+        self._logstart = self.logf.tell()
         self.proc = subprocess.Popen(self.argv, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
         if self not in _DAEMONS:
@@ -255,10 +280,39 @@ class Daemon:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("capsuled exited: " + self.logtext())
-            if self.log_has("gemini on") and self._accepting():
-                return
+            # The listening lines come before this one.
+            text = self.logtext()[self._logstart:]
+            if re.search(r"parent: capsuled \S+: \d+ workers", text):
+                self.learn_ports(text)
+                if self._accepting():
+                    return
             time.sleep(0.05)
         raise RuntimeError("capsuled did not start: " + self.logtext())
+
+    def learn_ports(self, text):
+        """Take the ports from the listening lines of text (the log of
+        this run, or of a daemon the test started another way)."""
+        self.listeners = listening(text)
+        for proto in ("gemini", "gopher"):
+            mine = [p for pr, a, p, _ in self.listeners if pr == proto]
+            v4 = [p for pr, a, p, _ in self.listeners
+                  if pr == proto and a == "127.0.0.1"]
+            if mine:
+                setattr(self, proto + "_port", (v4 or mine)[0])
+
+    def port(self, proto, addr="127.0.0.1", server=None):
+        """The port bound for proto on addr (serving server, if given),
+        as the last line about it says (a reload may have bound it
+        anew); failing that, the first port of proto anywhere; 0 if
+        there is none."""
+        found = [p for pr, a, p, names in self.listeners
+                 if pr == proto and a == addr and
+                 (server is None or server in names)]
+        if found:
+            return found[-1]
+        found = [p for pr, a, p, names in self.listeners if pr == proto and
+                 (server is None or server in names)]
+        return found[0] if found else 0
 
     def _accepting(self):
         for port in (self.gemini_port, self.gopher_port):
@@ -297,6 +351,8 @@ class Daemon:
         while time.time() < deadline:
             ok, bad = self._reloads()
             if ok > ok0:
+                # A reload logs the sockets it bound anew.
+                self.listeners = listening(self.logtext()[self._logstart:])
                 return True
             if bad > bad0:
                 return False
@@ -318,26 +374,34 @@ class Daemon:
 
     def gemini(self, request, sni="default", addr="127.0.0.1", timeout=5,
                raw=False):
-        """Send request (str or bytes, CRLF added unless raw) over TLS.
-        Returns (response bytes, clean) where clean says the server
-        ended with close_notify."""
+        """Send request (str or bytes, CRLF added unless raw) over TLS
+        to the Gemini port on addr.  Returns (response bytes, clean)
+        where clean says the server ended with close_notify."""
         if isinstance(request, str):
             request = request.encode()
         if not raw:
             request += b"\r\n"
         if sni == "default":
             sni = self.host
-        return gemini_raw(addr, self.gemini_port, request, sni, timeout)
+        port = self.gemini_port if addr == "127.0.0.1" else \
+            self.port("gemini", addr)
+        return gemini_raw(addr, port, request, sni, timeout)
 
     def gopher(self, request, addr="127.0.0.1", timeout=5, raw=False):
         if isinstance(request, str):
             request = request.encode()
         if not raw:
             request += b"\r\n"
-        return plain_raw(addr, self.gopher_port, request, timeout)
+        port = self.gopher_port if addr == "127.0.0.1" else \
+            self.port("gopher", addr)
+        return plain_raw(addr, port, request, timeout)
 
-    def url(self, path="/"):
-        return "gemini://%s:%d%s" % (self.host, self.gemini_port, path)
+    def url(self, path="/", addr="127.0.0.1"):
+        """A Gemini URL for path, naming the port of the listener on
+        addr (IPv6 listeners have ports of their own)."""
+        port = self.gemini_port if addr == "127.0.0.1" else \
+            self.port("gemini", addr)
+        return "gemini://%s:%d%s" % (self.host, port, path)
 
 
 def wait_for(pred, timeout=10, step=0.05):

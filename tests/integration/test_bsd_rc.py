@@ -25,8 +25,8 @@ import shutil
 import time
 
 from harness import check, done, plan
-from rcdlib import (alive, check_install, children, gemini_get, gopher_get,
-                    kill_all, make_capsule, ports, procs_of, quick_args,
+from rcdlib import (alive, bound_ports, check_install, children, gemini_get,
+                    gopher_get, kill_all, make_capsule, procs_of, quick_args,
                     read_pidfile, run, tempdir, wait_for, write_page)
 
 plan(30)
@@ -229,8 +229,15 @@ run_rc_command() {
 """
 
 
-def drive(name, rc, pidof, env_flags, gem, goph, capsule, key, daemon):
-    """The life both scripts must handle; pidof() finds the parent."""
+def drive(name, rc, pidof, env_flags, capsule, key, daemon):
+    """The life both scripts must handle; pidof() finds the parent, and
+    through it the ports it bound (port 0), again after a restart."""
+
+    def gem():
+        return bound_ports(pidof())[0]
+
+    def goph():
+        return bound_ports(pidof())[1]
 
     def serving(text):
         return text.encode() in gemini_get(gem) and \
@@ -293,9 +300,8 @@ try:
     ex = check_install("bsd", dest)
     daemon = dest + "/usr/sbin/capsuled"
     capsule = os.path.join(tmp, "capsule")
-    gem, goph = ports()
-    args = " ".join(quick_args(gem, goph, capsule))
-    key = quick_args(gem, goph, capsule)
+    args = " ".join(quick_args(0, 0, capsule))
+    key = quick_args(0, 0, capsule)
     key = key[key.index("-k") + 1]
 
     # --- OpenBSD -----------------------------------------------------
@@ -330,8 +336,7 @@ try:
 
         status, out = obsd("check")
         check(status == 1, "openbsd: check before start is 1", out)
-        drive("openbsd", obsd, obsd_parent, env, gem, goph, capsule, key,
-              daemon)
+        drive("openbsd", obsd, obsd_parent, env, capsule, key, daemon)
         status, out = obsd("check")
         check(status == 1, "openbsd: check after stop is 1", out)
 
@@ -366,8 +371,8 @@ try:
     status, out = fbsd("status")
     check(status == 1 and "not running" in out,
           "freebsd: status before start is 1", out)
-    drive("freebsd", fbsd, lambda: read_pidfile(pidfile), {}, gem, goph,
-          capsule, key, daemon)
+    drive("freebsd", fbsd, lambda: read_pidfile(pidfile), {}, capsule, key,
+          daemon)
     status, out = fbsd("status")
     check(status == 1 and "not running" in out,
           "freebsd: status after stop is 1", out)

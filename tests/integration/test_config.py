@@ -15,10 +15,9 @@ import subprocess
 import time
 
 from harness import (CAPSULED, SERVER, cert, check, client_context, Daemon,
-                     done, free_port, gemini_raw, plain_raw, refused, wait_for,
-                     plan)
+                     done, gemini_raw, plain_raw, refused, wait_for, plan)
 
-plan(47)
+plan(48)
 
 CONF = """# test configuration
 {user}prefork 2
@@ -99,15 +98,17 @@ try:
     check(rc == 0 and "configuration OK" in err,
           "-n: a good file exits 0 and says so", (rc, err))
 
-    # Reload: add an address, change lang.
-    extra = free_port()
+    # Reload: add an address, change lang.  The file still says port 0
+    # for the kept addresses, which must keep the ports they got.
     kept = listening_inodes(d.gemini_port)
     d.write_conf(CONF.replace(
         "port {gopher_port}\n",
-        "port {gopher_port}\n\tlisten gemini on 127.0.0.1 port %d\n"
-        "\tlang \"fr\"\n" % extra))
+        "port {gopher_port}\n\tlisten gemini on 127.0.0.2 port 0\n"
+        "\tlang \"fr\"\n").replace("{gemini_port}", "0").replace(
+            "{gopher_port}", "0"))
     check(d.reload(), "reload: an edited file is read again", d.logtext())
-    r, _ = gemini_raw("127.0.0.1", extra,
+    extra = d.port("gemini", "127.0.0.2")
+    r, _ = gemini_raw("127.0.0.2", extra,
                       ("gemini://localhost:%d/a.gmi\r\n" % extra).encode(),
                       "localhost")
     check(r == b"20 text/gemini; lang=fr\r\n# A\n",
@@ -115,6 +116,12 @@ try:
     check(kept and listening_inodes(d.gemini_port) == kept,
           "reload: an address kept across the reload keeps its socket",
           (kept, listening_inodes(d.gemini_port)))
+    r, _ = d.gemini(d.url("/a.gmi"))
+    g = d.gopher("/")
+    check(r == b"20 text/gemini; lang=fr\r\n# A\n" and
+          b"\tlocalhost\t%d\r\n" % d.gopher_port in g,
+          "reload: port 0 kept: URLs with the port bound are still ours, "
+          "menus still name it", (r, g[:200]))
 
     # Reload with a broken file: nothing changes.
     with open(d.conf, "a") as f:
@@ -124,7 +131,7 @@ try:
           "max-connections: \"many\" is not a number" %
           (d.conf, line_of(d.conf, "many")) in d.logtext(),
           "reload: the failure names file and line", d.logtext()[-400:])
-    r, _ = gemini_raw("127.0.0.1", extra,
+    r, _ = gemini_raw("127.0.0.2", extra,
                       ("gemini://localhost:%d/a.gmi\r\n" % extra).encode(),
                       "localhost")
     check(r.startswith(b"20 text/gemini; lang=fr"),
@@ -133,7 +140,7 @@ try:
     # Remove the extra address again: it is closed.
     d.write_conf(CONF)
     check(d.reload(), "reload: back to the first file")
-    check(wait_for(lambda: refused(extra)),
+    check(wait_for(lambda: refused(extra, "127.0.0.2")),
           "reload: a removed address is closed")
     r, _ = d.gemini(d.url("/a.gmi"))
     check(r == b"20 text/gemini\r\n# A\n", "reload: the kept address "
@@ -175,7 +182,7 @@ server "b.test" {{
 d = Daemon(None, start=False, conf="")
 d.crt_a, d.key_a = cert("a.test")
 d.crt_b, d.key_b = cert("b.test")
-d.gopher_b = free_port()
+d.gopher_b = 0
 os.makedirs(os.path.join(d.dir, "a"))
 os.makedirs(os.path.join(d.dir, "b"))
 with open(os.path.join(d.dir, "a", "index.gmi"), "w") as f:
@@ -185,6 +192,8 @@ with open(os.path.join(d.dir, "b", "index.gmi"), "w") as f:
 d.write_conf(two)
 try:
     d.start()
+    d.gopher_port = d.port("gopher", server="a.test")
+    d.gopher_b = d.port("gopher", server="b.test")
     port = d.gemini_port
     check(peer_cert(port, "a.test") == der_of(d.crt_a),
           "vhost: SNI a.test gets a.test's certificate")

@@ -91,9 +91,12 @@ try:
     check(wait_for(lambda: len(children(pid)) == 2),
           "detach: the pid file names the parent of the workers",
           children(pid))
-    check(wait_for(lambda: not refused(d.gemini_port)) and
+    # The ports it bound (port 0) are in its log.
+    check(wait_for(lambda: "parent: capsuled " in read(d.logfile)) and
+          d.learn_ports(read(d.logfile)) is None and d.gemini_port and
+          not refused(d.gemini_port) and
           d.gemini(d.url("/"))[0] == b"20 text/gemini\r\n# Home\n",
-          "detach: it serves")
+          "detach: it serves", read(d.logfile))
     text = read(d.logfile)
     check(re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "
                     r"capsuled\[%d\]: parent: capsuled \S+: 2 workers" % pid,
@@ -169,7 +172,10 @@ try:
                                 r"\S+: 2 workers" % pid)),
           "syslog: the parent logs with facility daemon, level info",
           messages[:5])
-    check(wait_for(lambda: not refused(d.gemini_port)), "syslog: serving")
+    check(wait_for(lambda: seen(r"parent: capsuled ")) and
+          d.learn_ports("\n".join(messages)) is None and d.gemini_port and
+          wait_for(lambda: not refused(d.gemini_port)), "syslog: serving",
+          messages[:8])
     r, _ = d.gemini(d.url("/"))
     workers = children(pid)
     check(wait_for(lambda: seen(

@@ -111,7 +111,7 @@ try:
     check(r == b"59 Bad request\r\n", "gemini: a 1025-byte request gets 59",
           r)
 
-    r, _ = d.gemini(d.url("/"), addr="::1")
+    r, _ = d.gemini(d.url("/", addr="::1"), addr="::1")
     check(r.startswith(b"20 text/gemini"), "gemini: served over IPv6 ::1", r)
 
     # The same through openssl s_client, the way an admin would check.

@@ -146,7 +146,8 @@ try:
     r = ask(d.url("/guide/part.gmi"), sni=None)
     check(r == b"20 text/gemini\r\n# Part\n",
           "gemini 20: no SNI, host name URL: the default host serves it", r)
-    r = ask("gemini://[::1]:%d/" % P, addr="::1", sni=None)
+    r = ask("gemini://[::1]:%d/" % d.port("gemini", "::1"), addr="::1",
+            sni=None)
     check(r == home, "gemini 20: IPv6-literal URL without SNI goes to the "
           "default host", r)
 

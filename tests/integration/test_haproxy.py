@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from harness import Daemon, check, client_context, done, free_port, plan
+from harness import Daemon, check, client_context, done, plan
 
 plan(9)
 
@@ -49,7 +49,7 @@ defaults
 \tretries 3
 \toption redispatch
 frontend gemini
-\tbind 127.0.0.1:{fg}
+\tbind fd@{fg_fd}
 \tdefault_backend gemini
 backend gemini
 \tbalance roundrobin
@@ -57,7 +57,7 @@ backend gemini
 \tserver a 127.0.0.1:{ag}
 \tserver b 127.0.0.1:{bg}
 frontend gopher
-\tbind 127.0.0.1:{fo}
+\tbind fd@{fo_fd}
 \tdefault_backend gopher
 backend gopher
 \tbalance roundrobin
@@ -163,16 +163,35 @@ if shutil.which("haproxy") is None:
     check(False, "haproxy is installed (apt-get install haproxy)")
     done()
 
-fg, fo = free_port(), free_port()
+
+def held_socket():
+    """A listening socket on a port the kernel picked, which HAProxy
+    inherits (bind fd@N): its port is known before HAProxy starts, and
+    nothing else can take it meanwhile (HAProxy refuses port 0)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(128)
+    os.set_inheritable(s.fileno(), True)
+    return s
+
+
+front_gem, front_gopher = held_socket(), held_socket()
+fg, fo = front_gem.getsockname()[1], front_gopher.getsockname()[1]
 a = Instance(fg, fo)
 b = Instance(fg, fo)
 tmp = tempfile.mkdtemp()
 cfg = os.path.join(tmp, "haproxy.cfg")
 with open(cfg, "w") as f:
-    f.write(HAPROXY.format(fg=fg, fo=fo, ag=a.gemini_port, bg=b.gemini_port,
-                           ao=a.gopher_port, bo=b.gopher_port))
+    f.write(HAPROXY.format(fg_fd=front_gem.fileno(),
+                           fo_fd=front_gopher.fileno(), ag=a.gemini_port,
+                           bg=b.gemini_port, ao=a.gopher_port,
+                           bo=b.gopher_port))
 hap = subprocess.Popen(["haproxy", "-db", "-f", cfg],
+                       pass_fds=(front_gem.fileno(), front_gopher.fileno()),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+# HAProxy has them now: ours would keep accepting connections too.
+front_gem.close()
+front_gopher.close()
 try:
     deadline = time.time() + 10
     want_gem = b""

@@ -25,8 +25,8 @@ import subprocess
 import time
 
 from harness import check, done, plan
-from rcdlib import (alive, check_install, gemini_get, gopher_get, kill_all,
-                    make_capsule, pgrep_full, ports, procs_of, quick_args,
+from rcdlib import (alive, bound_ports, check_install, gemini_get, gopher_get,
+                    kill_all, make_capsule, pgrep_full, procs_of, quick_args,
                     read_pidfile, run, tempdir, wait_for, write_page)
 
 plan(25)
@@ -91,8 +91,14 @@ try:
     capsule = os.path.join(tmp, "capsule")
     pidfile = os.path.join(tmp, "capsuled.pid")
     make_capsule(capsule, "Before")
-    gem, goph = ports()
-    args = quick_args(gem, goph, capsule)
+    args = quick_args(0, 0, capsule)
+
+    def gem():
+        """The Gemini port the running daemon bound (port 0)."""
+        return bound_ports(read_pidfile(pidfile))[0]
+
+    def goph():
+        return bound_ports(read_pidfile(pidfile))[1]
     key = args[args.index("-k") + 1]
     with open(os.path.join(etc, "conf.d", "capsuled"), "w") as f:
         f.write('capsuled_binary="%s"\ncapsuled_args="%s"\npidfile="%s"\n' %

@@ -18,8 +18,8 @@ import struct
 import subprocess
 import time
 
-from harness import (Daemon, cert, check, client_context, done, free_port,
-                     gemini_raw, menu_ok, plain_raw, write_tree, plan)
+from harness import (Daemon, cert, check, client_context, done, gemini_raw,
+                     menu_ok, plain_raw, write_tree, plan)
 
 plan(28)
 
@@ -48,13 +48,16 @@ class VhostDaemon(Daemon):
 
     def __init__(self, **kw):
         self.crt_b, self.key_b = cert("b.test")
-        self.gopher_b = free_port()
+        self.gopher_b = 0
         self.root_b = None
         super().__init__(start=False, host="a.test", **kw)
         self.root_b = os.path.join(self.dir, "capsule-b")
         write_tree(self.root_b, {"index.gmi": "# Capsule B\n"})
         self.write_conf(VHOSTS)
         self.start()
+        # Both Gopher ports are on 127.0.0.1: the log says whose is whose.
+        self.gopher_port = self.port("gopher", server="a.test")
+        self.gopher_b = self.port("gopher", server="b.test")
 
 
 def subject_cn(port, sni):

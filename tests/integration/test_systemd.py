@@ -28,8 +28,8 @@ import socket
 import subprocess
 
 from harness import check, done, plan
-from rcdlib import (alive, check_install, children, gemini_get, gopher_get,
-                    kill_all, make_capsule, ports, procs_of, quick_args,
+from rcdlib import (alive, bound_ports, check_install, children, gemini_get,
+                    gopher_get, kill_all, make_capsule, procs_of, quick_args,
                     read_pidfile, run, status_field, tempdir, wait_for)
 
 plan(25)
@@ -248,9 +248,15 @@ try:
                  "systemd: strace is installed (apt-get install strace)"):
         raise SystemExit
     trace = os.path.join(tmp, "trace")
-    gem, goph = ports()
-    args = quick_args(gem, goph, capsule)
+    args = quick_args(0, 0, capsule)
     pidfile = os.path.join(tmp, "trace.pid")
+
+    def gem():
+        """The Gemini port the traced daemon bound (port 0)."""
+        return bound_ports(read_pidfile(pidfile))[0]
+
+    def goph():
+        return bound_ports(read_pidfile(pidfile))[1]
     rc, out = run(["strace", "-f", "-qq", "-o", trace + ".n", daemon,
                    "-n"] + args)
     check(rc == 0, "systemd: capsuled -n under strace", out)

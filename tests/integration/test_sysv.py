@@ -17,10 +17,10 @@ import shutil
 import time
 
 from harness import check, done, plan
-from rcdlib import (alive, check_install, check_install_uninstall,
+from rcdlib import (alive, bound_ports, check_install, check_install_uninstall,
                     children, gemini_get, gopher_get, kill_all, make_capsule,
-                    pgrep_full, ports, procs_of, quick_args, read_pidfile,
-                    run, status_field, tempdir, wait_for, write_page)
+                    pgrep_full, procs_of, quick_args, read_pidfile, run,
+                    status_field, tempdir, wait_for, write_page)
 
 plan(34)
 
@@ -34,8 +34,7 @@ capsule = os.path.join(tmp, "capsule")
 pidfile = os.path.join(tmp, "run", "capsuled.pid")
 os.makedirs(os.path.dirname(pidfile))
 make_capsule(capsule, "Before")
-gem, goph = ports()
-args = quick_args(gem, goph, capsule)
+args = quick_args(0, 0, capsule)
 key = args[args.index("-k") + 1]
 defaults = os.path.join(tmp, "default")
 with open(defaults, "w") as f:
@@ -46,6 +45,15 @@ ENV = {"CAPSULED_DEFAULTS": defaults}
 
 def init(action):
     return run([script, action], ENV)
+
+
+def gem():
+    """The Gemini port the running daemon bound (port 0)."""
+    return bound_ports(read_pidfile(pidfile))[0]
+
+
+def goph():
+    return bound_ports(read_pidfile(pidfile))[1]
 
 
 def serving(text):

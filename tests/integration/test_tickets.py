@@ -12,7 +12,7 @@ import socket
 import ssl
 import subprocess
 
-from harness import (SERVER, check, client_context, Daemon, done, plan)
+from harness import SERVER, check, client_context, Daemon, done, plan
 
 plan(11)
 

@@ -147,10 +147,10 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:2: expected gemini or gopher, got http" },
 	{ "listen port range",
 	    "server \"a\" {\n\tlisten gopher on * port 65536\n}\n",
-	    "t.conf:2: port: 65536 is out of range (1 to 65535)" },
-	{ "listen port zero",
-	    "server \"a\" {\n\tlisten gopher on * port 0\n}\n",
-	    "t.conf:2: port: 0 is out of range (1 to 65535)" },
+	    "t.conf:2: port: 65536 is out of range (0 to 65535)" },
+	{ "listen port negative",
+	    "server \"a\" {\n\tlisten gopher on * port -1\n}\n",
+	    "t.conf:2: port: \"-1\" is not a number" },
 	{ "listen unknown flag",
 	    "server \"a\" {\n\tlisten gopher on * port 70 fast\n}\n",
 	    "t.conf:2: expected port or end of line, got fast" },
@@ -310,6 +310,51 @@ check_everything(const struct config *conf, char *why, size_t len)
 	else
 		return 1;
 	return 0;
+}
+
+/*
+ * Port 0: one listener per protocol and address, shared by the Gemini
+ * servers on it, one per server for Gopher, never an overlap; once
+ * bound, its port is in its address and name.
+ */
+static int
+check_any_port(const struct config *conf, char *why, size_t len)
+{
+	struct server		*a = TAILQ_FIRST(&conf->servers);
+	struct server		*b = TAILQ_NEXT(a, entry);
+	struct listener		*l;
+	struct sockaddr_in	*sin;
+	int			 n = 0, gopher_a = 0, gopher_b = 0, shared = 0;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		n++;
+		if (l->port != 0 || strcmp(l->name + strlen(l->name) - 2,
+		    ":0") != 0) {
+			snprintf(why, len, "listener %s, port %d", l->name,
+			    l->port);
+			return 0;
+		}
+		if (l->proto == PROTO_GOPHER) {
+			gopher_a += l->nservers == 1 && l->server == a;
+			gopher_b += l->nservers == 1 && l->server == b;
+		} else if (strcmp(l->name, "127.0.0.1:0") == 0)
+			shared += l->nservers == 2 && l->servers[1] == b;
+	}
+	if (n != 5 || gopher_a != 1 || gopher_b != 1 || shared != 1) {
+		snprintf(why, len, "%d listeners, gopher %d/%d, shared %d", n,
+		    gopher_a, gopher_b, shared);
+		return 0;
+	}
+	l = TAILQ_FIRST(&conf->listeners);
+	config_listener_port(l, 40123);
+	sin = (struct sockaddr_in *)&l->ss;
+	if (strcmp(l->name, "127.0.0.1:40123") != 0 || l->port != 40123 ||
+	    ntohs(sin->sin_port) != 40123 ||
+	    ((struct sockaddr_in *)&l->cfg)->sin_port != 0) {
+		snprintf(why, len, "bound: %s", l->name);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -510,6 +555,13 @@ static const struct good_test good_tests[] = {
 	    "\tlisten gopher on 127.0.0.1 port 70\n")
 	    SRV("b.example", "\tlisten gemini on 127.0.0.1 port 1965\n"
 	    "\tlisten gopher on 127.0.0.1 port 71\n"), check_shared },
+	{ "port 0: per protocol and address; Gopher per server",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 0\n"
+	    "\tlisten gopher on 127.0.0.1 port 0\n"
+	    "\tlisten gemini on 127.0.0.1 port 0\n"
+	    "\tlisten gemini on * port 0\n")
+	    SRV("b", "\tlisten gemini on 127.0.0.1 port 0\n"
+	    "\tlisten gopher on 127.0.0.1 port 0\n"), check_any_port },
 	{ "* is every address, v4 and v6",
 	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on * port 70\n}\n",
 	    check_wildcard },
@@ -623,7 +675,7 @@ main(void)
 {
 	size_t	i;
 
-	UNIT_PLAN(88);
+	UNIT_PLAN(89);
 	for (i = 0; i < sizeof(bad_tests) / sizeof(bad_tests[0]); i++)
 		run_bad(&bad_tests[i]);
 	for (i = 0; i < sizeof(good_tests) / sizeof(good_tests[0]); i++)
