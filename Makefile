@@ -58,7 +58,9 @@ PURE_SRCS =	src/msg.c src/buf.c src/hash.c src/utf8.c src/uri.c src/mime.c src/g
 SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/worker.c src/listen.c src/conn.c src/sock.c src/serve.c \
 		src/tlsio.c src/config.c src/snapshot.c src/build.c src/walk.c \
-		src/render.c src/beneath.c src/parse.c src/scan.c src/sandbox.c
+		src/render.c src/beneath.c src/parse.c src/scan.c src/sandbox.c \
+		src/signer.c src/keyproc.c src/helper.c src/chan.c src/stream.c src/spawner.c src/perm.c src/seccomp.c \
+		src/landlock.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -122,7 +124,14 @@ run: all certs
 
 unit: $(UNIT_TESTS)
 
-check: all unit $(SANDBOXTEST) hardening
+# Only for tests: makes a live process run one system call (ptrace).
+INJECT =	$(BUILD)/tools/inject
+
+$(INJECT): tests/tools/inject.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/inject.c
+
+check: all unit $(SANDBOXTEST) $(INJECT) hardening
 	@TESTS="$(TESTS)" TEST_TIMEOUT="$(TEST_TIMEOUT)" \
 	    ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
 	    FUZZ_TIME=$(FUZZ_TIME) sh tests/run.sh $(BUILD)
@@ -230,7 +239,8 @@ uninstall:
 BENCH_SEARCH_PAGES ?=	10000
 BENCH_SEARCH_OBJS =	$(PURE_OBJS) $(BUILD)/obj/snapshot.o \
 			$(BUILD)/obj/build.o $(BUILD)/obj/walk.o \
-			$(BUILD)/obj/render.o $(BUILD)/obj/beneath.o
+			$(BUILD)/obj/render.o $(BUILD)/obj/beneath.o \
+			$(BUILD)/obj/perm.o
 
 .PHONY: bench-search
 

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "perm.h"
+
 struct snapshot;
 
 struct snapshot_params {
@@ -18,6 +20,9 @@ struct snapshot_params {
 	size_t		 inline_max;	/* bigger files are streamed */
 	int		 search;	/* index the pages, answer SEARCH_PATH */
 	const char	*search_prompt;	/* Gemini input prompt */
+	struct perm_user user;		/* publish what it may read */
+	const char	*username;	/* for messages */
+	int		 checking;	/* capsuled -n: stricter */
 };
 
 int	 build_snapshot(const struct snapshot_params *, struct snapshot **,

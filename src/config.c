@@ -82,6 +82,8 @@ config_add_server(struct config *conf, const char *name)
 		return NULL;
 	}
 	s->search_enabled = 1;
+	s->index = conf->nservers++;
+	s->keyindex = -1;
 	strlcpy(s->search_prompt, SEARCH_PROMPT, sizeof(s->search_prompt));
 	TAILQ_INSERT_TAIL(&conf->servers, s, entry);
 	return s;
@@ -378,6 +380,13 @@ config_set_user(struct config *conf, const char *name, const char **errstr)
 	}
 	if ((pw = getpwnam(name)) == NULL) {
 		snprintf(err, sizeof(err), "unknown user %s", conf->user);
+		*errstr = err;
+		conf->user[0] = '\0';
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, sizeof(err), "user %s: workers must not run "
+		    "as root", conf->user);
 		*errstr = err;
 		conf->user[0] = '\0';
 		return -1;

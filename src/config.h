@@ -20,6 +20,8 @@
 #include "search.h"
 
 struct event;
+struct helper;
+struct signer;
 struct snapshot;
 struct tls;
 struct uri;
@@ -37,6 +39,8 @@ struct server {
 	int			 naliases;
 	int			 search_enabled;	/* "search off": 0 */
 	char			 search_prompt[SEARCH_PROMPT_MAX + 1];
+	int			 index;		/* in the config's order */
+	int			 keyindex;	/* the key process's; -1 */
 	struct snapshot		*snap;		/* built by the parent */
 };
 
@@ -107,6 +111,10 @@ struct config {
 	char			 pidfile[PATH_MAX];
 	struct serverlist	 servers;
 	struct listenerlist	 listeners;
+	int			 nservers;
+	struct signer		*signer;	/* remote keys, tlsio.c */
+	struct helper		*keyproc;	/* its key process */
+	struct helper		*spawner;	/* and its spawner */
 };
 
 struct config	*config_new(void);

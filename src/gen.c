@@ -18,6 +18,7 @@
 #include "listen.h"
 #include "log.h"
 #include "sandbox.h"
+#include "signer.h"
 #include "snapshot.h"
 #include "tlsio.h"
 
@@ -36,7 +37,8 @@ gen_gopher_port(const struct config *conf, const struct server *s)
 }
 
 static int
-gen_snapshot(struct config *conf, struct server *s, const char **errstr)
+gen_snapshot(struct config *conf, struct server *s, int bind,
+    const char **errstr)
 {
 	struct snapshot_params	 p;
 	const char		*aliases[SERVER_ALIASES_MAX + 1];
@@ -54,13 +56,19 @@ gen_snapshot(struct config *conf, struct server *s, const char **errstr)
 	aliases[i] = NULL;
 	p.aliases = aliases;
 	p.gopher_port = gen_gopher_port(conf, s);
+	/* As root, publish only what the workers' user could read. */
+	p.user.check = geteuid() == 0;
+	p.user.uid = conf->uid;
+	p.user.gid = conf->gid;
+	p.username = conf->user[0] != '\0' ? conf->user : "(this one)";
+	p.checking = !bind;
 	return build_snapshot(&p, &s->snap, errstr);
 }
 
 /*
- * Build everything a generation needs; on failure conf holds nothing
- * that must be undone beyond gen_free(), and old is unchanged.  With
- * bind 0 (capsuled -n) no socket is bound and no log file opened.
+ * Build everything a generation needs but its log files (gen_commit);
+ * on failure conf holds nothing that must be undone beyond gen_free(),
+ * and old is unchanged.  With bind 0 (capsuled -n) no socket is bound.
  */
 int
 gen_setup(struct config *conf, struct config *old, int bind,
@@ -72,14 +80,12 @@ gen_setup(struct config *conf, struct config *old, int bind,
 		return -1;
 	if (tlsio_configure(conf, errstr) == -1)
 		goto fail;
-	TAILQ_FOREACH(s, &conf->servers, entry)
-		if (gen_snapshot(conf, s, errstr) == -1)
-			goto fail;
+	/* First: it settles the user the snapshots are built for. */
 	if (sandbox_prepare(conf, !bind, errstr) == -1)
 		goto fail;
-	/* Last, because it cannot be undone: the new log files. */
-	if (bind && log_open(conf, errstr) == -1)
-		goto fail;
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (gen_snapshot(conf, s, bind, errstr) == -1)
+			goto fail;
 	return 0;
 fail:
 	if (bind)
@@ -117,6 +123,17 @@ gen_log_listeners(const struct config *conf, int fresh)
 	}
 }
 
+/*
+ * The generation's log files, once everything else (its helpers too)
+ * has started, because this cannot be undone.  On failure the caller
+ * gives the sockets back (listen_unbind) and frees conf.
+ */
+int
+gen_commit(struct config *conf, const char **errstr)
+{
+	return log_open(conf, errstr);
+}
+
 void
 gen_free(struct config *conf)
 {
@@ -136,5 +153,7 @@ gen_free(struct config *conf)
 		snapshot_free(s->snap);
 		s->snap = NULL;
 	}
+	signer_free(conf->signer);
+	conf->signer = NULL;
 	config_free(conf);
 }

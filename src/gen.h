@@ -10,6 +10,7 @@
 struct config;
 
 int	 gen_setup(struct config *, struct config *, int, const char **);
+int	 gen_commit(struct config *, const char **);
 void	 gen_free(struct config *);
 void	 gen_log_listeners(const struct config *, int);
 

@@ -402,3 +402,37 @@ log_access(const struct log_access *e)
 	line[len - 1] = '\0';
 	log_info("access: %s", line);
 }
+
+/*
+ * The descriptors messages and access lines are written to (files),
+ * for a process that closes all others; at most max, their number.
+ */
+size_t
+log_fds(int *fds, size_t max)
+{
+	size_t	n = 0;
+
+	if (log_fd != -1 && n < max)
+		fds[n++] = log_fd;
+	if (log_access_fd != -1 && n < max)
+		fds[n++] = log_access_fd;
+	return n;
+}
+
+/*
+ * The syslog connection is the C library's: before a process closes
+ * the descriptors it does not know, it lets go of it (log_disconnect),
+ * and connects again afterwards (log_reconnect), before any chroot.
+ */
+void
+log_disconnect(void)
+{
+	closelog();
+}
+
+void
+log_reconnect(void)
+{
+	if (log_dest == LOG_TO_SYSLOG)
+		openlog("capsuled", LOG_PID | LOG_NDELAY, log_facility);
+}

@@ -41,6 +41,9 @@ void	 log_procname(const char *);
 void	 log_setverbose(int);
 int	 log_getverbose(void);
 const char *log_debug_addr(const struct sockaddr *, socklen_t);
+size_t	 log_fds(int *, size_t);
+void	 log_disconnect(void);
+void	 log_reconnect(void);
 void	 log_warn(const char *, ...)
 	    __attribute__((__format__(printf, 1, 2)));
 void	 log_warnx(const char *, ...)

@@ -28,6 +28,7 @@
 #include "load.h"
 #include "log.h"
 #include "parent.h"
+#include "sandbox.h"
 #include "snapshot.h"
 #include "tlsio.h"
 
@@ -64,13 +65,18 @@ main_pidfile(const char *path)
 /*
  * Become a daemon: a new session, no terminal, stdin and stdout (and
  * stderr, unless the log goes there) on /dev/null.  The process that
- * was started waits until the daemon has written its pid file, so an
- * init system that reads the file as soon as we return finds it.
+ * was started waits until the daemon says it is serving (main_tell), so
+ * an init system that reads the pid file as soon as we return finds it,
+ * and an error of the last steps (a key that does not load) is still
+ * printed and makes the start fail.  Returns the daemon's end of that
+ * pipe.
  */
-static void
+static int
 main_detach(int keep_stderr, const char *pidfile)
 {
-	char	c = 0;
+	char	msg[1024];
+	ssize_t	n;
+	size_t	len = 0;
 	int	fd, p[2];
 
 	if (pipe(p) == -1)
@@ -82,9 +88,15 @@ main_detach(int keep_stderr, const char *pidfile)
 		break;
 	default:
 		close(p[1]);
-		while (read(p[0], &c, 1) == -1 && errno == EINTR)
-			;
-		_exit(c == '!' ? 0 : 1);
+		while (len < sizeof(msg) - 1 && ((n = read(p[0], msg + len,
+		    sizeof(msg) - 1 - len)) > 0 || (n == -1 && errno == EINTR)))
+			len += n > 0 ? (size_t)n : 0;
+		msg[len] = '\0';
+		if (len > 0 && msg[0] == '!')
+			_exit(0);
+		if (len > 0)
+			fprintf(stderr, "capsuled: %s\n", msg);
+		_exit(1);
 	}
 	close(p[0]);
 	if (setsid() == -1)
@@ -99,9 +111,41 @@ main_detach(int keep_stderr, const char *pidfile)
 		dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
-	if (write(p[1], "!", 1) != 1)
-		fatal("cannot tell the starting process");
-	close(p[1]);
+	return p[1];
+}
+
+/* Tell the starting process: serving (err NULL), or why not. */
+static void
+main_tell(int fd, const char *err)
+{
+	const char	*msg = err != NULL ? err : "!";
+
+	if (fd == -1)
+		return;
+	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg) && err == NULL)
+		log_warn("cannot tell the starting process");
+	close(fd);
+}
+
+/*
+ * The last steps of the start, after detaching: the key process, the
+ * log files.  On failure the start fails.
+ */
+static void
+main_start(struct config *conf, int notify)
+{
+	const char	*err;
+
+	if (parent_start(conf, &err) == -1 || gen_commit(conf, &err) == -1) {
+		if (notify == -1)
+			fprintf(stderr, "capsuled: %s\n", err);
+		else
+			log_warnx("%s", err);
+		main_tell(notify, err);
+		if (opt_pidfile != NULL)
+			unlink(opt_pidfile);
+		exit(1);
+	}
 }
 
 int
@@ -110,8 +154,10 @@ main(int argc, char *argv[])
 	static char	 certbuf[PATH_MAX], keybuf[PATH_MAX];
 	struct config	*conf;
 	const char	*err;
-	int		 ch;
+	int		 ch, notify = -1;
 
+	/* Nothing the starting process had open reaches any of ours. */
+	sandbox_closefds(NULL, 0);
 	opt.host = "localhost";
 	opt.root = "capsule";
 	while ((ch = getopt(argc, argv, "c:df:g:H:j:k:nP:p:u:Vv")) != -1) {
@@ -220,16 +266,25 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (opt_check) {
+		if (parent_check(conf, &err) == -1) {
+			fprintf(stderr, "capsuled: %s\n", err);
+			gen_free(conf);
+			return 1;
+		}
 		fprintf(stderr, "configuration OK\n");
 		gen_free(conf);
 		return 0;
 	}
-	if (!opt.debug) {
-		main_detach(conf->log_to == LOG_TO_STDERR, opt_pidfile);
-		log_detach(conf);
-	} else if (opt_pidfile != NULL)
+	if (!opt.debug)
+		notify = main_detach(conf->log_to == LOG_TO_STDERR,
+		    opt_pidfile);
+	else if (opt_pidfile != NULL)
 		main_pidfile(opt_pidfile);
+	main_start(conf, notify);
+	if (!opt.debug)
+		log_detach(conf);
 	gen_log_listeners(conf, 0);
+	main_tell(notify, NULL);
 	log_info("capsuled %s: %d workers, %zu paths", CAPSULED_VERSION,
 	    conf->prefork, snapshot_count(TAILQ_FIRST(&conf->servers)->snap));
 	parent_main(conf, &opt, opt_pidfile);

@@ -26,6 +26,17 @@
 /* Message types: which process sends which is in docs/design.md. */
 enum msg_type {
 	MSG_RETIRE = 1,		/* parent -> worker: stop accepting */
+	MSG_READY,		/* helper -> parent: started, serving */
+	MSG_FAILED,		/* helper -> parent: cannot start (text) */
+	MSG_CHANNEL,		/* parent -> helper: a worker's channel (fd) */
+	MSG_KEY_CHANNEL,	/* parent -> worker: a new key channel (fd) */
+	MSG_SIGN,		/* worker -> keyproc: sign this (signer.h) */
+	MSG_SIGNED,		/* keyproc -> worker: the signature */
+	MSG_SIGN_FAILED,	/* keyproc -> worker: refused */
+	MSG_SPAWN_CHANNEL,	/* parent -> worker: a new spawner channel */
+	MSG_OPEN,		/* worker -> spawner: a file to stream */
+	MSG_OPENED,		/* spawner -> worker: it (fd) */
+	MSG_OPEN_FAILED,	/* spawner -> worker: refused (errno) */
 	MSG_TYPE_MAX
 };
 

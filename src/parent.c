@@ -28,8 +28,12 @@
 #include "gen.h"
 #include "load.h"
 #include "log.h"
+#include "helper.h"
+#include "listen.h"
 #include "msg.h"
 #include "parent.h"
+#include "sandbox.h"
+#include "signer.h"
 #include "snapshot.h"
 #include "worker.h"
 
@@ -52,8 +56,13 @@ struct worker {
 
 TAILQ_HEAD(workerlist, worker);
 
+TAILQ_HEAD(helperlist, helper);
+
 static struct workerlist	 parent_workers =
 	    TAILQ_HEAD_INITIALIZER(parent_workers);
+static struct helperlist	 parent_helpers =
+	    TAILQ_HEAD_INITIALIZER(parent_helpers);
+static time_t			 parent_restart_at[2];	/* helpers: restart */
 static struct config		*parent_conf;
 static int			 parent_gen;
 static int			 parent_sigpipe[2] = { -1, -1 };
@@ -94,6 +103,147 @@ parent_signals(void)
 }
 
 /*
+ * In any child the parent forks: the parent's own descriptors (its
+ * signal pipe, its ends of the workers' and helpers' sockets) are not
+ * the child's; keep is one to leave open.
+ */
+static void
+parent_child_close(int keep)
+{
+	struct worker	*w;
+	struct helper	*h;
+
+	TAILQ_FOREACH(w, &parent_workers, entry)
+		if (w->sock != -1 && w->sock != keep)
+			close(w->sock);
+	TAILQ_FOREACH(h, &parent_helpers, entry)
+		if (h->ctl != -1 && h->ctl != keep)
+			close(h->ctl);
+	close(parent_sigpipe[0]);
+	close(parent_sigpipe[1]);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/*
+ * A helper keeps nothing of the parent's but its control socket, the
+ * log and, for the spawner, the capsule roots of its generation: no
+ * listener, no other child's socket.
+ */
+static void
+parent_helper_cleanup(struct config *conf, enum helper_role role, int ctl)
+{
+	struct server	*s;
+	int		 keep[SANDBOX_FDS_MAX];
+	size_t		 n = 0;
+
+	parent_child_close(ctl);
+	keep[n++] = ctl;
+	if (role == HELPER_SPAWNER)
+		TAILQ_FOREACH(s, &conf->servers, entry)
+			if (s->snap != NULL && snapshot_rootfd(s->snap) != -1 &&
+			    n < SANDBOX_FDS_MAX)
+				keep[n++] = snapshot_rootfd(s->snap);
+	sandbox_closefds(keep, n);
+}
+
+static struct helper **
+parent_helper_slot(struct config *conf, enum helper_role role)
+{
+	return role == HELPER_KEYPROC ? &conf->keyproc : &conf->spawner;
+}
+
+/*
+ * A helper of conf's generation: its key process (none when nothing
+ * speaks TLS) or its spawner.  0, or -1 with *errstr (a key cannot be
+ * loaded, ...).
+ */
+static int
+parent_helper(struct config *conf, enum helper_role role, int gen,
+    const char **errstr)
+{
+	struct helper	*h, **slot = parent_helper_slot(conf, role);
+
+	*slot = NULL;
+	if (role == HELPER_KEYPROC && signer_count(conf->signer) == 0)
+		return 0;
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	if (helper_start(h, role, conf, parent_helper_cleanup, errstr) == -1) {
+		free(h);
+		return -1;
+	}
+	h->gen = gen;
+	TAILQ_INSERT_TAIL(&parent_helpers, h, entry);
+	*slot = h;
+	return 0;
+}
+
+/* Both helpers of a generation, the key process first; or neither. */
+static int
+parent_helpers_start(struct config *conf, int gen, const char **errstr)
+{
+	if (parent_helper(conf, HELPER_KEYPROC, gen, errstr) == -1)
+		return -1;
+	if (parent_helper(conf, HELPER_SPAWNER, gen, errstr) == -1) {
+		if (conf->keyproc != NULL)
+			helper_release(conf->keyproc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Let go of a generation's helpers: they end with its workers. */
+static void
+parent_helpers_release(struct config *conf)
+{
+	if (conf->keyproc != NULL)
+		helper_release(conf->keyproc);
+	if (conf->spawner != NULL)
+		helper_release(conf->spawner);
+}
+
+/*
+ * A current helper died: start another and give every worker of the
+ * generation a channel to it.  Workers waiting for it (they wait
+ * CHAN_RECONNECT_MS) then carry on.
+ */
+static void
+parent_helper_restart(enum helper_role role)
+{
+	struct worker	*w;
+	struct helper	*h;
+	const char	*err;
+	uint16_t	 type = role == HELPER_KEYPROC ? MSG_KEY_CHANNEL :
+			    MSG_SPAWN_CHANNEL;
+	int		 fd, n = 0;
+
+	parent_restart_at[role] = 0;
+	if (parent_helper(parent_conf, role, parent_gen, &err) == -1) {
+		log_warnx("cannot restart a helper: %s", err);
+		parent_restart_at[role] = time(NULL) + RESPAWN_MIN_INTERVAL;
+		return;
+	}
+	if ((h = *parent_helper_slot(parent_conf, role)) == NULL)
+		return;
+	TAILQ_FOREACH(w, &parent_workers, entry) {
+		if (w->gen != parent_gen || w->retired || w->sock == -1)
+			continue;
+		if ((fd = helper_channel(h)) == -1)
+			continue;
+		if (msg_send(w->sock, type, NULL, 0, fd) == 0)
+			n++;
+		close(fd);
+	}
+	log_info("%s restarted, %d workers reconnected", helper_name(h), n);
+}
+
+/*
  * Fork one worker of the current generation.  In the child, every
  * descriptor that belongs to another worker or to the previous
  * configuration is closed (and that configuration freed), so that a
@@ -102,8 +252,8 @@ parent_signals(void)
 static int
 parent_spawn(struct config *old)
 {
-	struct worker	*w, *o;
-	int		 p[2];
+	struct worker	*w;
+	int		 p[2], keychan, spawnchan;
 	pid_t		 pid;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -113,29 +263,34 @@ parent_spawn(struct config *old)
 		free(w);
 		return -1;
 	}
+	keychan = parent_conf->keyproc != NULL ?
+	    helper_channel(parent_conf->keyproc) : -1;
+	spawnchan = parent_conf->spawner != NULL ?
+	    helper_channel(parent_conf->spawner) : -1;
 	switch (pid = fork()) {
 	case -1:
 		log_warn("fork");
 		close(p[0]);
 		close(p[1]);
+		if (keychan != -1)
+			close(keychan);
+		if (spawnchan != -1)
+			close(spawnchan);
 		free(w);
 		return -1;
 	case 0:
 		free(w);
 		close(p[1]);
-		TAILQ_FOREACH(o, &parent_workers, entry)
-			if (o->sock != -1)
-				close(o->sock);
-		close(parent_sigpipe[0]);
-		close(parent_sigpipe[1]);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
+		parent_child_close(-1);
 		gen_free(old);
-		worker_main(parent_conf, p[0]);
+		worker_main(parent_conf, p[0], keychan, spawnchan);
 		/* NOTREACHED */
 	}
 	close(p[0]);
+	if (keychan != -1)
+		close(keychan);
+	if (spawnchan != -1)
+		close(spawnchan);
 	w->pid = pid;
 	w->sock = p[1];
 	w->gen = parent_gen;
@@ -218,6 +373,46 @@ parent_await_retired(void)
 		    (int)n, RETIRE_ACK_MS);
 }
 
+/*
+ * A helper exited.  One the parent has let go of (an old generation's)
+ * exits when its work is done; the current key process is restarted,
+ * at most once per RESPAWN_MIN_INTERVAL.  1 when pid was a helper.
+ */
+static int
+parent_reap_helper(pid_t pid, int status)
+{
+	struct helper	*h;
+	int		 current;
+
+	TAILQ_FOREACH(h, &parent_helpers, entry)
+		if (h->pid == pid)
+			break;
+	if (h == NULL)
+		return 0;
+	current = h->ctl != -1;
+	if (current) {
+		if (WIFSIGNALED(status))
+			log_warnx("%s %d killed by signal %d", helper_name(h),
+			    (int)pid, WTERMSIG(status));
+		else
+			log_warnx("%s %d exited with status %d",
+			    helper_name(h), (int)pid, WEXITSTATUS(status));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("retired %s %d ended with status %d",
+		    helper_name(h), (int)pid, status);
+	helper_release(h);
+	TAILQ_REMOVE(&parent_helpers, h, entry);
+	if (current && parent_conf != NULL &&
+	    *parent_helper_slot(parent_conf, h->role) == h) {
+		*parent_helper_slot(parent_conf, h->role) = NULL;
+		parent_restart_at[h->role] = time(NULL) +
+		    (time(NULL) - h->started < RESPAWN_MIN_INTERVAL ?
+		    RESPAWN_MIN_INTERVAL : 0);
+	}
+	free(h);
+	return 1;
+}
+
 static void
 parent_reap(time_t *respawn_at)
 {
@@ -226,6 +421,8 @@ parent_reap(time_t *respawn_at)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (parent_reap_helper(pid, status))
+			continue;
 		TAILQ_FOREACH(w, &parent_workers, entry)
 			if (w->pid == pid)
 				break;
@@ -268,9 +465,13 @@ parent_reload(void)
 		    err);
 		return;
 	}
-	if (gen_setup(conf, old, 1, &err) == -1) {
+	if (gen_setup(conf, old, 1, &err) == -1 ||
+	    parent_helpers_start(conf, parent_gen + 1, &err) == -1 ||
+	    gen_commit(conf, &err) == -1) {
+		parent_helpers_release(conf);
 		log_warnx("reload failed, keeping the current content: %s",
 		    err);
+		listen_unbind(conf);
 		gen_free(conf);
 		return;
 	}
@@ -281,6 +482,8 @@ parent_reload(void)
 		if (parent_spawn(old) == -1)
 			log_warnx("could not start a worker");
 	parent_retire(parent_gen);
+	/* The old helpers serve the old workers until they go. */
+	parent_helpers_release(old);
 	gen_free(old);
 	parent_await_retired();
 	TAILQ_FOREACH(s, &conf->servers, entry)
@@ -324,15 +527,18 @@ parent_shutdown(void)
 {
 	struct pollfd	pfd = { parent_sigpipe[0], POLLIN, 0 };
 	struct worker	*w;
+	struct helper	*h;
 	time_t		deadline = time(NULL) + TIMEOUT_RETIRE + 5;
 	unsigned char	sig;
 	time_t		ignored;
 
 	log_info("shutting down");
 	parent_retire(0);
+	parent_helpers_release(parent_conf);
 	gen_free(parent_conf);
 	parent_conf = NULL;
-	while (!TAILQ_EMPTY(&parent_workers) && time(NULL) < deadline) {
+	while ((!TAILQ_EMPTY(&parent_workers) ||
+	    !TAILQ_EMPTY(&parent_helpers)) && time(NULL) < deadline) {
 		if (poll(&pfd, 1, 1000) > 0)
 			while (read(parent_sigpipe[0], &sig, 1) == 1)
 				;
@@ -340,9 +546,65 @@ parent_shutdown(void)
 	}
 	TAILQ_FOREACH(w, &parent_workers, entry)
 		kill(w->pid, SIGKILL);
+	TAILQ_FOREACH(h, &parent_helpers, entry)
+		kill(h->pid, SIGKILL);
 	if (parent_pidfile != NULL)
 		unlink(parent_pidfile);
 	exit(0);
+}
+
+/*
+ * The first generation's helpers, before any worker: here a key that
+ * cannot be loaded (or does not match its certificate) stops the start.
+ */
+int
+parent_start(struct config *conf, const char **errstr)
+{
+	return parent_helpers_start(conf, 1, errstr);
+}
+
+/*
+ * A helper due for a restart (its role), or -1; *timeout (ms, -1: none)
+ * is shortened to the next one due.
+ */
+static int
+parent_restart_due(time_t now, int *timeout)
+{
+	int	r, ms;
+
+	for (r = 0; r < 2; r++) {
+		if (parent_restart_at[r] == 0)
+			continue;
+		if (parent_restart_at[r] <= now)
+			return r;
+		ms = (int)(parent_restart_at[r] - now) * 1000;
+		if (*timeout == -1 || ms < *timeout)
+			*timeout = ms;
+	}
+	return -1;
+}
+
+/*
+ * capsuled -n: the keys load and match their certificates.  A key
+ * process is started as for serving, then let go, and its exit awaited.
+ */
+int
+parent_check(struct config *conf, const char **errstr)
+{
+	struct helper	*h;
+	int		 status;
+
+	if (parent_helper(conf, HELPER_KEYPROC, 0, errstr) == -1)
+		return -1;
+	if ((h = conf->keyproc) != NULL) {
+		helper_release(h);
+		while (waitpid(h->pid, &status, 0) == -1 && errno == EINTR)
+			;
+		TAILQ_REMOVE(&parent_helpers, h, entry);
+		free(h);
+		conf->keyproc = NULL;
+	}
+	return 0;
 }
 
 /* The parent's loop; conf is ready (bound, configured, built). */
@@ -366,6 +628,10 @@ parent_main(struct config *conf, const struct load_opts *opts,
 	for (;;) {
 		now = time(NULL);
 		timeout = -1;
+		if ((i = parent_restart_due(now, &timeout)) != -1) {
+			parent_helper_restart((enum helper_role)i);
+			continue;
+		}
 		if (parent_count(parent_gen) < parent_conf->prefork) {
 			if (respawn_at <= now) {
 				if (parent_spawn(NULL) == -1)

@@ -8,6 +8,8 @@
 struct config;
 struct load_opts;
 
+int	 parent_start(struct config *, const char **);
+int	 parent_check(struct config *, const char **);
 __attribute__((__noreturn__))
 void	 parent_main(struct config *, const struct load_opts *,
 	    const char *);

@@ -1,16 +1,17 @@
 /*
- * sandbox.c: what a worker can still do once it serves.  Before its
- * first accept a worker (started as root) chroots into an empty
- * directory, switches to the configured user for good, and then
- * restricts itself: on Linux a seccomp-bpf allow-list of the system
- * calls serving needs (any other call kills the worker, and the parent
- * starts a new one), on OpenBSD pledge(2).  Everything a worker reads
- * afterwards it reaches through descriptors opened before: listening
- * sockets, the capsule roots (streamed files are opened below them, see
- * beneath.c), log files, the syslog socket.  Elsewhere the restriction
- * is a no-op.  The parent's side is sandbox_prepare(): it checks (and
- * for the default, creates) the chroot directory.  Nothing here knows
- * about requests.
+ * sandbox.c: what a process can still do once it serves.  Every
+ * sandboxed process (a worker, the key process, the spawner) closes every
+ * descriptor it was not meant to have, then, when started as root,
+ * chroots into an empty directory and becomes the configured user for
+ * good (never root: with no user, "nobody"), then confines itself with
+ * Landlock (landlock.c: nothing at all for a worker or the key
+ * process, reading beneath the capsule roots for the spawner; no TCP
+ * bind or connect)
+ * and last with its seccomp allow-list (seccomp.c), or pledge(2) on
+ * OpenBSD.  Each step can only take rights away.  The parent's side is
+ * sandbox_prepare(): it checks (and for the default, creates) the
+ * chroot directory and settles which user the others become.  Nothing
+ * here knows about requests.
  */
 
 #include <sys/types.h>
@@ -19,39 +20,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-
-#ifdef HAVE_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 #include "config.h"
+#include "landlock.h"
 #include "log.h"
 #include "sandbox.h"
+#include "seccomp.h"
 
-/* A sanitizer's run-time makes system calls of its own, as valgrind does. */
+#define SANDBOX_KEEP_MAX	(SANDBOX_FDS_MAX + 8)
+
+/* A sanitizer's leak check at exit reads /proc: no chroot then. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_SANITIZER	1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || \
-    __has_feature(undefined_behavior_sanitizer)
+#if __has_feature(address_sanitizer)
 #define SANDBOX_SANITIZER	1
 #endif
 #endif
@@ -61,19 +49,26 @@
  * must exist, be a directory, and be writable by root alone, or the
  * worker could be handed a tree someone else controls.  The default one
  * is created when it is missing (unless only checking), because not
- * every system has /var/empty.
+ * every system has /var/empty.  Started as root with no user, the other
+ * processes become SANDBOX_NOBODY, never root.
  */
 int
-sandbox_prepare(const struct config *conf, int check, const char **errstr)
+sandbox_prepare(struct config *conf, int check, const char **errstr)
 {
 	static char	 err[PATH_MAX + 128];
+	static int	 warned;
 	struct stat	 st;
 	const char	*dir = conf->chroot;
 
 	if (geteuid() != 0)
 		return 0;
-	if (conf->user[0] == '\0')
-		log_warnx("no user set: workers will run as root");
+	if (conf->user[0] == '\0') {
+		if (config_set_user(conf, SANDBOX_NOBODY, errstr) == -1)
+			return -1;
+		if (!warned++)
+			log_warnx("no user set: workers run as %s",
+			    SANDBOX_NOBODY);
+	}
 	if (dir[0] == '\0')
 		return 0;
 	if (stat(dir, &st) == -1) {
@@ -99,6 +94,58 @@ syserr:
 	return -1;
 }
 
+static int
+sandbox_intcmp(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Close from..to (to -1: all above from). */
+static void
+sandbox_close_range(int from, int to)
+{
+	long	max;
+	int	fd;
+
+	if (close_range((unsigned)from, to == -1 ? ~0U : (unsigned)to,
+	    0) == 0)
+		return;
+	/* Before Linux 5.9: one at a time, up to the descriptor limit. */
+	max = to != -1 ? to : sysconf(_SC_OPEN_MAX);
+	for (fd = from; fd <= max; fd++)
+		(void)close(fd);
+}
+
+/*
+ * Close every descriptor above 2 but the n in keep and the log's own.
+ * The syslog connection is not one we know the number of: it is closed
+ * first and made again afterwards (before any chroot).
+ */
+void
+sandbox_closefds(const int *keep, size_t n)
+{
+	int	fds[SANDBOX_KEEP_MAX];
+	size_t	k = 0, i;
+	int	next = STDERR_FILENO + 1;
+
+	for (i = 0; i < n && k < SANDBOX_FDS_MAX; i++)
+		if (keep[i] > STDERR_FILENO)
+			fds[k++] = keep[i];
+	k += log_fds(fds + k, SANDBOX_KEEP_MAX - k);
+	qsort(fds, k, sizeof(fds[0]), sandbox_intcmp);
+	log_disconnect();
+	for (i = 0; i < k; i++) {
+		if (fds[i] > next)
+			sandbox_close_range(next, fds[i] - 1);
+		if (fds[i] >= next)
+			next = fds[i] + 1;
+	}
+	sandbox_close_range(next, -1);
+	log_reconnect();
+}
+
 /* Switch to the user for good, and make sure there is no way back. */
 static void
 sandbox_drop(const struct config *conf)
@@ -107,6 +154,8 @@ sandbox_drop(const struct config *conf)
 	gid_t	rgid, egid, sgid, groups[2];
 	int	n;
 
+	if (conf->uid == 0)
+		fatalx("refusing to run as root");
 	if (setgroups(1, &conf->gid) == -1 ||
 	    setresgid(conf->gid, conf->gid, conf->gid) == -1 ||
 	    setresuid(conf->uid, conf->uid, conf->uid) == -1)
@@ -119,227 +168,62 @@ sandbox_drop(const struct config *conf)
 	n = getgroups(2, groups);
 	if (n != 1 || groups[0] != conf->gid)
 		fatalx("user %s: supplementary groups remain", conf->user);
-	if (conf->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
+	if (setuid(0) != -1 || seteuid(0) != -1)
 		fatalx("user %s: root could be regained", conf->user);
-	if (conf->gid != 0 && conf->uid != 0 &&
-	    (setgid(0) != -1 || setegid(0) != -1))
+	if (conf->gid != 0 && (setgid(0) != -1 || setegid(0) != -1))
 		fatalx("user %s: group 0 could be regained", conf->user);
 }
 
-#ifdef __linux__
-
-#if defined(__x86_64__)
-#define SANDBOX_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__i386__)
-#define SANDBOX_ARCH	AUDIT_ARCH_I386
-#elif defined(__aarch64__)
-#define SANDBOX_ARCH	AUDIT_ARCH_AARCH64
-#elif defined(__arm__)
-#define SANDBOX_ARCH	AUDIT_ARCH_ARM
-#elif defined(__riscv) && __riscv_xlen == 64
-#define SANDBOX_ARCH	AUDIT_ARCH_RISCV64
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SANDBOX_ARCH	AUDIT_ARCH_PPC64LE
-#elif defined(__s390x__)
-#define SANDBOX_ARCH	AUDIT_ARCH_S390X
-#endif
-
-#ifdef SANDBOX_ARCH
-
-/* The low 32 bits of system call argument n. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[n]))
-#else
-#define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[n]) + 4)
-#endif
-
-#define SC_KILL		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
-#define SC_ALLOW(nr)							\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-/* Fail with an errno instead of killing: for calls libc may try. */
-#define SC_ERRNO(nr, e)							\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
-/* Allowed unless argument arg has a bit of mask set; then: killed. */
-#define SC_ALLOW_UNLESS(nr, arg, mask)					\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),		\
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(arg)),		\
-	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (mask), 1, 0),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
-	SC_KILL
-
-#define SC_OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
-
-/*
- * setsockopt() of exactly one option (conn.c's TCP_QUICKACK); any other
- * fails with EPERM.  Note the argument loads: every path through here
- * returns, so no later rule sees them in place of the call number.
- */
-#define SC_ALLOW_SOCKOPT(level, name)					\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 6),	\
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(1)),		\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (level), 0, 3),		\
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(2)),		\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (name), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
-
-/*
- * Every system call a worker makes while serving, found by reading the
- * code paths (libevent's epoll loop, libtls/OpenSSL, glibc's malloc and
- * syslog, beneath.c) and confirmed under load by the tests.  Memory may
- * not become executable and files may only be opened for reading.
- */
-static const struct sock_filter sandbox_filter[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, arch)),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0),
-	SC_KILL,
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#ifdef __x86_64__
-	/* x32 system calls share the architecture: refuse them all. */
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-	SC_KILL,
-#endif
-	/* the event loop and signals */
-#ifdef __NR_epoll_wait
-	SC_ALLOW(__NR_epoll_wait),
-#endif
-	SC_ALLOW(__NR_epoll_pwait),
-#ifdef __NR_epoll_pwait2
-	SC_ALLOW(__NR_epoll_pwait2),
-#endif
-	SC_ALLOW(__NR_epoll_ctl),
-	SC_ALLOW(__NR_rt_sigaction),
-	SC_ALLOW(__NR_rt_sigprocmask),
-	SC_ALLOW(__NR_rt_sigreturn),
-#ifdef __NR_sigreturn
-	SC_ALLOW(__NR_sigreturn),
-#endif
-	SC_ALLOW(__NR_restart_syscall),
-	/* time */
-	SC_ALLOW(__NR_clock_gettime),
-#ifdef __NR_clock_gettime64
-	SC_ALLOW(__NR_clock_gettime64),
-#endif
-	SC_ALLOW(__NR_gettimeofday),
-#ifdef __NR_time
-	SC_ALLOW(__NR_time),
-#endif
-	/* sockets */
-#ifdef __NR_accept
-	SC_ALLOW(__NR_accept),
-#endif
-	SC_ALLOW(__NR_accept4),
-	SC_ALLOW(__NR_recvfrom),
-	SC_ALLOW(__NR_recvmsg),		/* the parent's messages (msg.c) */
-	SC_ALLOW(__NR_sendto),
-	SC_ALLOW(__NR_shutdown),
-#ifdef __NR_setsockopt
-	SC_ALLOW_SOCKOPT(IPPROTO_TCP, TCP_QUICKACK),
-#endif
-	SC_ALLOW(__NR_getsockname),
-#ifdef __NR_socketcall
-	SC_ALLOW(__NR_socketcall),	/* i386: the socket calls */
-#endif
-	/* glibc's syslog() reconnects after an error: let it fail */
-	SC_ERRNO(__NR_socket, EACCES),
-	SC_ERRNO(__NR_connect, EACCES),
-	/* descriptors and files below the capsule roots, read only */
-	SC_ALLOW(__NR_read),
-	SC_ALLOW(__NR_write),
-	SC_ALLOW(__NR_close),
-	SC_ALLOW_UNLESS(__NR_openat, 2, SC_OPEN_WRITE),
-#ifdef __NR_openat2
-	SC_ALLOW(__NR_openat2),		/* flags are in memory: see below */
-#endif
-	/* memory (malloc, OpenSSL), never executable */
-	SC_ALLOW(__NR_brk),
-#ifdef __NR_mmap
-	SC_ALLOW_UNLESS(__NR_mmap, 2, PROT_EXEC),
-#endif
-#ifdef __NR_mmap2
-	SC_ALLOW_UNLESS(__NR_mmap2, 2, PROT_EXEC),
-#endif
-	SC_ALLOW_UNLESS(__NR_mprotect, 2, PROT_EXEC),
-	SC_ALLOW(__NR_munmap),
-	SC_ALLOW(__NR_mremap),
-	SC_ALLOW(__NR_madvise),
-	/* randomness for TLS, locks, the process itself */
-	SC_ALLOW(__NR_getrandom),
-	SC_ALLOW(__NR_futex),
-	SC_ALLOW(__NR_getpid),
-	SC_ALLOW(__NR_exit),
-	SC_ALLOW(__NR_exit_group),
-	SC_KILL
-};
-
-/*
- * openat2(2) is allowed although its flags cannot be inspected (they are
- * in memory): beneath.c needs it for RESOLVE_BENEATH, and the chroot, the
- * unprivileged user and the read-only capsule are what keep a file from
- * being written.
- */
+/* Root's part: an empty root directory, then the unprivileged user. */
 static void
-sandbox_restrict(void)
+sandbox_enter(const struct config *conf)
 {
-	struct sock_fprog	prog;
+	if (geteuid() != 0)
+		return;
+#ifdef SANDBOX_SANITIZER
+	log_warnx("built with a sanitizer: no chroot");
+#else
+	if (conf->chroot[0] != '\0' &&
+	    (chroot(conf->chroot) == -1 || chdir("/") == -1))
+		fatal("chroot %s", conf->chroot);
+#endif
+	sandbox_drop(conf);
+}
 
-#ifdef HAVE_VALGRIND_H
-	/* valgrind makes system calls of its own for its guest. */
-	if (RUNNING_ON_VALGRIND) {
-		log_warnx("running under valgrind: no seccomp filter");
+/* Say once per process kind what the kernel could not enforce. */
+static void
+sandbox_landlock(const int *dirs, size_t n, const char *who)
+{
+	static int	 told;
+	const char	*err;
+	int		 abi;
+
+#ifdef SANDBOX_SANITIZER
+	/* A test build: its leak check at exit reads /proc. */
+	log_warnx("built with a sanitizer: no Landlock");
+	(void)dirs;
+	(void)n;
+	(void)who;
+	(void)told;
+	(void)err;
+	(void)abi;
+	return;
+#endif
+#ifdef CAPSULED_SANDBOX_TEST
+	/* Only the test binary: show what holds without Landlock. */
+	if (getenv("CAPSULED_TEST_NO_LANDLOCK") != NULL) {
+		log_warnx("test: no Landlock");
 		return;
 	}
 #endif
-#ifdef SANDBOX_SANITIZER
-	/* A test build: its leak check at exit would be killed. */
-	log_warnx("built with a sanitizer: no seccomp filter");
-	return;
-#endif
-	prog.len = (unsigned short)(sizeof(sandbox_filter) /
-	    sizeof(sandbox_filter[0]));
-	prog.filter = (struct sock_filter *)sandbox_filter;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("prctl(PR_SET_NO_NEW_PRIVS)");
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
-		fatal("seccomp");
+	if ((abi = landlock_restrict(dirs, n, 0, &err)) == -1)
+		fatal("%s: %s", who, err);
+	if (abi == 0 && !told++)
+		log_warnx("Landlock is not available in this kernel: the %s "
+		    "is confined by chroot, user and seccomp only", who);
+	else if (abi > 0)
+		log_debug("Landlock ABI %d", abi);
 }
-
-#else	/* !SANDBOX_ARCH */
-
-static void
-sandbox_restrict(void)
-{
-	log_warnx("no seccomp filter for this architecture");
-}
-
-#endif	/* SANDBOX_ARCH */
-
-#elif defined(__OpenBSD__)
-
-/*
- * stdio: read, write, memory, time; inet: accept on the inherited
- * sockets; rpath: files opened below the capsule roots.  unveil(2) is
- * not used: the worker is already chrooted into an empty directory and
- * reaches the capsule only through descriptors it holds.
- */
-static void
-sandbox_restrict(void)
-{
-	if (pledge("stdio rpath inet", NULL) == -1)
-		fatal("pledge");
-}
-
-#else
-
-static void
-sandbox_restrict(void)
-{
-}
-
-#endif
 
 #ifdef CAPSULED_SANDBOX_TEST
 /*
@@ -356,24 +240,66 @@ sandbox_test_violate(int sig)
 }
 #endif
 
-/* In a worker, after its descriptors are open and before it serves. */
+/*
+ * In a worker, after its descriptors are open and before it serves:
+ * Landlock lets it open nothing at all (streamed files come from the
+ * spawner, stream.c).
+ */
 void
 sandbox_worker(const struct config *conf)
 {
-	if (geteuid() == 0) {
-#ifdef SANDBOX_SANITIZER
-		/* A test build: its leak check at exit reads /proc. */
-		log_warnx("built with a sanitizer: no chroot");
+	const char	*err;
+
+	sandbox_enter(conf);
+	sandbox_landlock(NULL, 0, "worker");
+#if defined(__OpenBSD__)
+	if (pledge("stdio rpath inet recvfd", NULL) == -1)
+		fatal("pledge");
+	(void)err;
 #else
-		if (conf->chroot[0] != '\0' &&
-		    (chroot(conf->chroot) == -1 || chdir("/") == -1))
-			fatal("chroot %s", conf->chroot);
+	if (seccomp_apply(SECCOMP_WORKER, &err) == -1)
+		fatal("worker: %s", err);
 #endif
-		if (conf->user[0] != '\0')
-			sandbox_drop(conf);
-	}
-	sandbox_restrict();
 #ifdef CAPSULED_SANDBOX_TEST
 	signal(SIGUSR2, sandbox_test_violate);
+#endif
+}
+
+/*
+ * In the spawner: reading beneath the capsule roots (the n descriptors
+ * of roots) and nothing else.
+ */
+void
+sandbox_spawner(const struct config *conf, const int *roots, size_t n)
+{
+	const char	*err;
+
+	sandbox_enter(conf);
+	sandbox_landlock(roots, n, "spawner");
+#if defined(__OpenBSD__)
+	if (pledge("stdio rpath sendfd", NULL) == -1)
+		fatal("pledge");
+	(void)err;
+#else
+	if (seccomp_apply(SECCOMP_SPAWNER, &err) == -1)
+		fatal("spawner: %s", err);
+#endif
+}
+
+/* In the key process, once its keys are loaded: nothing but signing. */
+void
+sandbox_keyproc(const struct config *conf)
+{
+	const char	*err;
+
+	sandbox_enter(conf);
+	sandbox_landlock(NULL, 0, "key process");
+#if defined(__OpenBSD__)
+	if (pledge("stdio", NULL) == -1)
+		fatal("pledge");
+	(void)err;
+#else
+	if (seccomp_apply(SECCOMP_KEYPROC, &err) == -1)
+		fatal("key process: %s", err);
 #endif
 }

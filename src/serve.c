@@ -25,6 +25,7 @@
 #include "serve.h"
 #include "snaplayout.h"
 #include "snapshot.h"
+#include "stream.h"
 #include "uri.h"
 
 /* Prepared bytes that live as long as the snapshot (or longer). */
@@ -71,14 +72,14 @@ serve_gopher_error(struct reply *r, const char *msg)
 
 /* A snapshot answer, opening the file first if it is streamed. */
 static int
-serve_snapshot(struct reply *r, const struct snapshot *snap,
-    const struct snapshot_resp *sr)
+serve_snapshot(struct reply *r, const struct server *srv, const char *path,
+    size_t len, const struct snapshot_resp *sr)
 {
 	if (sr->stream == NULL) {
 		serve_bytes(r, sr->data, sr->len);
 		return 0;
 	}
-	r->filefd = snapshot_open(snapshot_rootfd(snap), sr->stream, 0);
+	r->filefd = stream_open(srv->index, path, len);
 	if (r->filefd == -1) {
 		log_warn("open %s", sr->stream);
 		return -1;
@@ -167,7 +168,7 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 		return;
 	}
 	r->status = sr.status;
-	if (serve_snapshot(r, srv->snap, &sr) == -1)
+	if (serve_snapshot(r, srv, req.path, req.pathlen, &sr) == -1)
 		serve_status(r, 40);
 }
 
@@ -204,7 +205,7 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 		serve_gopher_error(r, "Not found");
 		return;
 	}
-	if (serve_snapshot(r, srv->snap, &sr) == -1)
+	if (serve_snapshot(r, srv, req.path, req.pathlen, &sr) == -1)
 		serve_gopher_error(r, "Temporary failure");
 }
 

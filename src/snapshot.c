@@ -206,6 +206,16 @@ snapshot_rootfd(const struct snapshot *s)
 	return s->rootfd;
 }
 
+/*
+ * A process that closes the root's descriptor (a worker: it opens no
+ * file) forgets it, so that nothing closes the number again later.
+ */
+void
+snapshot_forget_root(struct snapshot *s)
+{
+	s->rootfd = -1;
+}
+
 size_t
 snapshot_count(const struct snapshot *s)
 {

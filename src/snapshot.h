@@ -27,6 +27,7 @@ struct snapshot_resp {
 int	 snapshot_lookup(const struct snapshot *, enum proto, const char *,
 	    size_t, struct snapshot_resp *);
 int	 snapshot_rootfd(const struct snapshot *);
+void	 snapshot_forget_root(struct snapshot *);
 int	 snapshot_open(int, const char *, int);
 size_t	 snapshot_count(const struct snapshot *);
 size_t	 snapshot_bytes(const struct snapshot *);

@@ -35,14 +35,36 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <tls.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "capsuled.h"
 #include "config.h"
 #include "log.h"
+#include "signer.h"
 #include "tlsio.h"
+
+/* The ClientHello being fed to a probe, and where it is read up to. */
+static struct {
+	unsigned char	 buf[4096];
+	size_t		 len;
+	size_t		 off;
+	SSL		*ssl;		/* the server's SSL of the probe */
+	int		 on;
+} tlsio_probing;
+
+/*
+ * Exported by libtls (LibreSSL and libretls) for privilege-separated
+ * servers, but not declared in its header: configure a keypair without
+ * a private key.
+ */
+int	tls_config_skip_private_key_check(struct tls_config *);
 
 static int	 tlsio_tickets;		/* lifetime in s; 0: none */
 static SSL_CTX	*tlsio_ticket_ctx;	/* last context set up for them */
@@ -81,6 +103,8 @@ tlsio_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	(void)argp;
 	if (ssl == NULL)
 		return;
+	if (tlsio_probing.on)
+		tlsio_probing.ssl = ssl;
 	SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	SSL_set_read_ahead(ssl, 1);
 #if !defined(LIBRESSL_VERSION_NUMBER)
@@ -103,87 +127,305 @@ tlsio_init(void)
 }
 
 /*
- * libtls reads a key only when a context is configured, and then does
- * not say whose key failed: try each keypair on its own, so that the
- * error (and capsuled -n) names the files.
+ * A server's certificate, read into memory (the caller unloads it), and
+ * its public key made into a remote key of conf's signer: s->keyindex
+ * says which.  A certificate file is read once per server, however many
+ * listeners the server has.
  */
 static int
-tlsio_check_keypair(const struct server *s, const uint8_t *cert,
-    size_t certlen, const uint8_t *key, size_t keylen, char *err,
-    size_t errsize)
+tlsio_load_cert(struct config *conf, struct server *s, uint8_t **pem,
+    size_t *len, const char **errstr)
 {
-	struct tls_config	*tc;
-	struct tls		*ctx = NULL;
-	int			 rc = -1;
+	static char	 err[PATH_MAX + 256];
+	X509		*x = NULL;
+	EVP_PKEY	*pub;
+	BIO		*bio;
+	const char	*e;
 
-	if ((tc = tls_config_new()) == NULL || (ctx = tls_server()) == NULL) {
-		snprintf(err, errsize, "out of memory");
-		goto done;
+	if ((*pem = tls_load_file(s->cert, len, NULL)) == NULL) {
+		snprintf(err, sizeof(err), "certificate %s: %s", s->cert,
+		    strerror(errno));
+		*errstr = err;
+		return -1;
 	}
-	if (tls_config_set_keypair_mem(tc, cert, certlen, key, keylen) == -1) {
-		snprintf(err, errsize, "%s, %s: %s", s->cert, s->key,
+	if ((bio = BIO_new_mem_buf(*pem, (int)*len)) != NULL) {
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if (x == NULL || (pub = X509_get_pubkey(x)) == NULL) {
+		snprintf(err, sizeof(err), "certificate %s: not a PEM "
+		    "certificate", s->cert);
+		goto fail;
+	}
+	X509_free(x);
+	x = NULL;
+	if (s->keyindex != -1)
+		EVP_PKEY_free(pub);	/* seen on another listener */
+	else if (signer_add(conf->signer, pub, &s->keyindex, &e) == -1) {
+		snprintf(err, sizeof(err), "certificate %s: %s", s->cert, e);
+		goto fail;
+	}
+	return 0;
+fail:
+	*errstr = err;
+	X509_free(x);
+	tls_unload_file(*pem, *len);
+	*pem = NULL;
+	return -1;
+}
+
+/*
+ * Give libtls server s's certificate and no key: the private key is the
+ * key process's.  libtls then holds the certificate's public key where
+ * a private key would be, which tlsio_adopt() replaces by the remote
+ * key.
+ */
+static int
+tlsio_add_cert(struct config *conf, struct tls_config *tc, struct server *s,
+    int first, const char **errstr)
+{
+	static char	 err[PATH_MAX + 256];
+	uint8_t		*pem;
+	size_t		 len;
+	int		 rc;
+
+	if (tlsio_load_cert(conf, s, &pem, &len, errstr) == -1)
+		return -1;
+	rc = first ? tls_config_set_keypair_mem(tc, pem, len, NULL, 0) :
+	    tls_config_add_keypair_mem(tc, pem, len, NULL, 0);
+	if (rc == -1) {
+		snprintf(err, sizeof(err), "certificate %s: %s", s->cert,
 		    tls_config_error(tc));
-		goto done;
+		*errstr = err;
 	}
-	if (tls_configure(ctx, tc) == -1) {
-		snprintf(err, errsize, "certificate %s, key %s: %s", s->cert,
-		    s->key, tls_error(ctx));
-		goto done;
-	}
-	rc = 0;
-done:
-	tls_free(ctx);
-	tls_config_free(tc);
+	tls_unload_file(pem, len);
 	return rc;
 }
 
-static int
-tlsio_load_keypair(struct tls_config *tc, const struct server *s, int first,
-    const char **errstr)
+static ssize_t
+tlsio_probe_read(struct tls *t, void *buf, size_t len, void *arg)
 {
-	static char	 err[PATH_MAX * 2 + 512];
-	uint8_t		*cert = NULL, *key = NULL;
-	size_t		 certlen, keylen;
-	int		 rc = -1;
+	size_t	left = tlsio_probing.len - tlsio_probing.off;
 
-	if ((cert = tls_load_file(s->cert, &certlen, NULL)) == NULL) {
-		snprintf(err, sizeof(err), "certificate %s: %s", s->cert,
-		    strerror(errno));
-		goto done;
+	(void)t;
+	(void)arg;
+	if (left == 0)
+		return TLS_WANT_POLLIN;
+	if (len > left)
+		len = left;
+	memcpy(buf, tlsio_probing.buf + tlsio_probing.off, len);
+	tlsio_probing.off += len;
+	return (ssize_t)len;
+}
+
+static ssize_t
+tlsio_probe_write(struct tls *t, const void *buf, size_t len, void *arg)
+{
+	(void)t;
+	(void)buf;
+	(void)arg;
+	return (ssize_t)len;	/* the answer goes nowhere */
+}
+
+/*
+ * A session ticket names the server name (SNI) it was issued under,
+ * and resumes only under the same one: a TLS 1.3 resumption does not
+ * repeat the SNI switch, so a ticket from one virtual host used under
+ * another would be served with the first one's certificate.  Any other
+ * name (or none where there was one) gets a full handshake.
+ */
+static int
+tlsio_ticket_gen(SSL *ssl, void *arg)
+{
+	const char	*name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)arg;
+	if (name == NULL)
+		name = "";
+	return SSL_SESSION_set1_ticket_appdata(SSL_get0_session(ssl), name,
+	    strlen(name));
+}
+
+/*
+ * While a ClientHello is processed, OpenSSL decrypts a TLS 1.3 ticket
+ * before it says which name the client asked for, so the ClientHello's
+ * own server_name is taken first (within the same message's
+ * processing, for that one SSL).
+ */
+static struct {
+	const SSL	*ssl;
+	char		 name[HOSTNAME_MAX + 1];
+} tlsio_hello;
+
+static int
+tlsio_hello_cb(SSL *ssl, int *al, void *arg)
+{
+	const unsigned char	*p;
+	size_t			 len, n;
+
+	(void)al;
+	(void)arg;
+	tlsio_hello.ssl = ssl;
+	tlsio_hello.name[0] = '\0';
+	/* list length (2), name type (1, 0: host_name), length (2), name */
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p,
+	    &len) == 1 && len >= 5 && p[2] == 0) {
+		n = (size_t)p[3] << 8 | p[4];
+		if (n <= len - 5 && n <= HOSTNAME_MAX &&
+		    memchr(p + 5, '\0', n) == NULL) {
+			memcpy(tlsio_hello.name, p + 5, n);
+			tlsio_hello.name[n] = '\0';
+		}
 	}
-	if ((key = tls_load_file(s->key, &keylen, NULL)) == NULL) {
-		snprintf(err, sizeof(err), "key %s: %s", s->key,
-		    strerror(errno));
-		goto done;
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+static SSL_TICKET_RETURN
+tlsio_ticket_dec(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
+    size_t keylen, SSL_TICKET_STATUS status, void *arg)
+{
+	const char	*name = tlsio_hello.ssl == ssl ? tlsio_hello.name : "";
+	void		*data;
+	size_t		 len;
+
+	(void)keyname;
+	(void)keylen;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		break;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
 	}
-	if ((first ? tls_config_set_keypair_mem(tc, cert, certlen, key,
-	    keylen) : tls_config_add_keypair_mem(tc, cert, certlen, key,
-	    keylen)) == -1) {
-		snprintf(err, sizeof(err), "%s, %s: %s", s->cert, s->key,
-		    tls_config_error(tc));
+	if (SSL_SESSION_get0_ticket_appdata(ss, &data, &len) != 1 ||
+	    len != strlen(name) || strncasecmp(data, name, len) != 0)
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
+	    SSL_TICKET_RETURN_USE_RENEW;
+}
+
+static int
+tlsio_bind_tickets(SSL_CTX *ctx)
+{
+	SSL_CTX_set_client_hello_cb(ctx, tlsio_hello_cb, NULL);
+	return SSL_CTX_set_session_ticket_cb(ctx, tlsio_ticket_gen,
+	    tlsio_ticket_dec, NULL) == 1 ? 0 : -1;
+}
+
+/* A ClientHello naming name, as OpenSSL's own client would send it. */
+static int
+tlsio_probe_hello(const char *name)
+{
+	SSL_CTX	*cctx;
+	SSL	*c = NULL;
+	BIO	*rb = NULL, *wb = NULL;
+	int	 n = -1;
+
+	if ((cctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    (c = SSL_new(cctx)) == NULL ||
+	    (rb = BIO_new(BIO_s_mem())) == NULL ||
+	    (wb = BIO_new(BIO_s_mem())) == NULL)
 		goto done;
-	}
-	if (tlsio_check_keypair(s, cert, certlen, key, keylen, err,
-	    sizeof(err)) == -1)
+	SSL_set_bio(c, rb, wb);
+	rb = wb = NULL;
+	if (SSL_set_tlsext_host_name(c, name) != 1)
 		goto done;
-	rc = 0;
+	SSL_set_connect_state(c);
+	(void)SSL_do_handshake(c);
+	n = BIO_read(SSL_get_wbio(c), tlsio_probing.buf,
+	    sizeof(tlsio_probing.buf));
 done:
-	if (rc == -1)
-		*errstr = err;
-	if (cert != NULL)
-		tls_unload_file(cert, certlen);
-	if (key != NULL)
-		tls_unload_file(key, keylen);
-	return rc;
+	BIO_free(rb);
+	BIO_free(wb);
+	SSL_free(c);
+	SSL_CTX_free(cctx);
+	if (n <= 0)
+		return -1;
+	tlsio_probing.len = (size_t)n;
+	tlsio_probing.off = 0;
+	return 0;
+}
+
+/*
+ * Which contexts of l answer a client naming name: *main, the default
+ * one (the SSL's own before SNI), and *sni, the one SNI switched to.
+ */
+static int
+tlsio_probe(struct listener *l, const char *name, SSL_CTX **main,
+    SSL_CTX **sni)
+{
+	struct tls	*cc = NULL;
+
+	if (tlsio_probe_hello(name) == -1)
+		return -1;
+	tlsio_probing.ssl = NULL;
+	tlsio_probing.on = 1;
+	if (tls_accept_cbs(l->tls, &cc, tlsio_probe_read, tlsio_probe_write,
+	    NULL) == -1 || tlsio_probing.ssl == NULL) {
+		tlsio_probing.on = 0;
+		tls_free(cc);
+		return -1;
+	}
+	*main = SSL_get_SSL_CTX(tlsio_probing.ssl);
+	(void)tls_handshake(cc);	/* fails: nothing can sign yet */
+	*sni = SSL_get_SSL_CTX(tlsio_probing.ssl);
+	tlsio_probing.on = 0;
+	tls_free(cc);
+	return 0;
+}
+
+/*
+ * Every TLS context of listener l must sign through the key process.
+ * libtls makes one context per certificate and switches to it by SNI,
+ * but shows none of them; so each name the listener answers to is sent
+ * one ClientHello, in memory, and the context the SNI switch picked is
+ * taken from the half-done handshake (which then fails: the context has
+ * no key yet).  The default context comes with the first.  When tickets
+ * are on, they are bound to the name they were issued for.
+ */
+static int
+tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
+{
+	static char	 err[HOSTNAME_MAX + 128];
+	SSL_CTX		*main, *ctx;
+	size_t		 i;
+	int		 a;
+
+	for (i = 0; i < l->nservers; i++) {
+		for (a = -1; a < l->servers[i]->naliases; a++) {
+			if (tlsio_probe(l, a == -1 ? l->servers[i]->name :
+			    l->servers[i]->aliases[a], &main, &ctx) == -1) {
+				snprintf(err, sizeof(err), "%s: cannot set up "
+				    "TLS for %s", l->name, l->servers[i]->name);
+				*errstr = err;
+				return -1;
+			}
+			if ((i == 0 && a == -1 &&
+			    (signer_adopt(conf->signer, main) == -1 ||
+			    tlsio_bind_tickets(main) == -1)) ||
+			    signer_adopt(conf->signer, ctx) == -1) {
+				snprintf(err, sizeof(err), "%s: no key for the "
+				    "certificate answering %s", l->name,
+				    l->servers[i]->name);
+				*errstr = err;
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /*
  * A server context for listener l: TLS 1.2 and 1.3 only, the default
- * server's keypair first (it answers clients that send no SNI), then
- * every other server on the same address (libtls picks by SNI).
+ * server's certificate first (it answers clients that send no SNI),
+ * then every other server on the same address (libtls picks by SNI).
  */
 static int
-tlsio_listener(struct listener *l, const char **errstr)
+tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
 {
 	static char		 err[256];
 	struct tls_config	*tc;
@@ -196,10 +438,11 @@ tlsio_listener(struct listener *l, const char **errstr)
 	if (tls_config_set_protocols(tc, TLS_PROTOCOL_TLSv1_2 |
 	    TLS_PROTOCOL_TLSv1_3) == -1)
 		goto tlserr;
-	if (tlsio_load_keypair(tc, l->server, 1, errstr) == -1)
+	tls_config_skip_private_key_check(tc);
+	if (tlsio_add_cert(conf, tc, l->server, 1, errstr) == -1)
 		goto fail;
 	for (i = 1; i < l->nservers; i++)
-		if (tlsio_load_keypair(tc, l->servers[i], 0, errstr) == -1)
+		if (tlsio_add_cert(conf, tc, l->servers[i], 0, errstr) == -1)
 			goto fail;
 	if ((l->tls = tls_server()) == NULL) {
 		*errstr = "out of memory";
@@ -212,7 +455,7 @@ tlsio_listener(struct listener *l, const char **errstr)
 		goto fail;
 	}
 	tls_config_free(tc);
-	return 0;
+	return tlsio_adopt(conf, l, errstr);
 tlserr:
 	snprintf(err, sizeof(err), "%s: %s", l->name, tls_config_error(tc));
 	*errstr = err;
@@ -230,16 +473,23 @@ tlsio_worker(const struct config *conf)
 	tlsio_tickets = conf->ticket_lifetime;
 }
 
-/* Build the TLS context of every listener that speaks TLS. */
+/*
+ * Build the TLS context of every listener that speaks TLS, with remote
+ * keys (conf->signer) in place of the private keys.
+ */
 int
 tlsio_configure(struct config *conf, const char **errstr)
 {
 	struct listener	*l;
 
+	if ((conf->signer = signer_new()) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (l->proto != PROTO_GEMINI && !(l->flags & LISTEN_TLS))
 			continue;
-		if (tlsio_listener(l, errstr) == -1)
+		if (tlsio_listener(conf, l, errstr) == -1)
 			return -1;
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #include "build.h"
 #include "log.h"
 #include "mime.h"
+#include "perm.h"
 #include "render.h"
 #include "snaplayout.h"
 #include "snapshot.h"
@@ -37,6 +38,8 @@ struct walk {
 	int		 depth;
 	dev_t		 dev[SNAPSHOT_MAX_DEPTH + 1];	/* ancestors, for */
 	ino_t		 ino[SNAPSHOT_MAX_DEPTH + 1];	/* loop detection */
+	char		 reachable[PATH_MAX];	/* a real directory the */
+	int		 reachable_ok;		/* user can reach */
 };
 
 static char	walk_err[PATH_MAX + 128];
@@ -328,6 +331,59 @@ walk_listing_add(struct buf *b, const char *name, int isdir)
 	buf_addc(b, '\n');
 }
 
+/*
+ * Can the workers' user reach the real path disk (a symlink's target,
+ * not below the directories the walk went through)?  The last parent
+ * found reachable is remembered: many links point into one directory.
+ */
+static int
+walk_reachable(struct walk *w, const char *disk)
+{
+	const char	*slash = strrchr(disk, '/');
+	size_t		 len = slash != NULL ? (size_t)(slash - disk) : 0;
+
+	if (!w->s->params->user.check)
+		return 1;
+	if (len < sizeof(w->reachable) && w->reachable_ok &&
+	    strlen(w->reachable) == len && memcmp(w->reachable, disk, len) == 0)
+		return 1;
+	if (!perm_reachable(&w->s->params->user, w->s->rootfd, disk))
+		return 0;
+	if (len < sizeof(w->reachable)) {
+		memcpy(w->reachable, disk, len);
+		w->reachable[len] = '\0';
+		w->reachable_ok = 1;
+	}
+	return 1;
+}
+
+/*
+ * A file or directory the workers' user could not read is left out,
+ * and the log (capsuled -n too) says so.  One that would be streamed
+ * fails -n: it is a big file someone meant to publish.
+ */
+static int
+walk_unreadable(struct walk *w, const char *key, const char *name,
+    const struct stat *st, const char **errstr)
+{
+	const struct snapshot_params	*p = w->s->params;
+	char				 why[64];
+
+	perm_describe(st, why, sizeof(why));
+	if (p->checking && S_ISREG(st->st_mode) && !walk_is_gemtext(name) &&
+	    (size_t)st->st_size > p->inline_max) {
+		snprintf(walk_err, sizeof(walk_err), "%s: user %s cannot read "
+		    "this file, which would be streamed (%s)", key,
+		    p->username, why);
+		*errstr = walk_err;
+		return -1;
+	}
+	log_info("capsule: %s: left out: user %s cannot %s it (%s)", key,
+	    p->username, S_ISDIR(st->st_mode) ? "read and search" : "read",
+	    why);
+	return 0;
+}
+
 static int
 walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
     const char *name, struct buf *listing, const char **errstr)
@@ -335,7 +391,7 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 	struct snapshot	*s = w->s;
 	struct stat	 st;
 	char		 ckey[PATH_MAX], cdisk[PATH_MAX];
-	int		 n, idx;
+	int		 n, idx, linked = 0;
 
 	n = snprintf(ckey, sizeof(ckey), "%s%s", key, name);
 	if (n < 0 || (size_t)n + 2 >= sizeof(ckey) ||
@@ -352,9 +408,15 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 	}
 	if (fstatat(s->rootfd, cdisk, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return walk_fail_errno(errstr, ckey);
-	if (S_ISLNK(st.st_mode) &&
-	    walk_symlink(w, ckey, cdisk, sizeof(cdisk), &st) == -1)
-		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		if (walk_symlink(w, ckey, cdisk, sizeof(cdisk), &st) == -1)
+			return 0;
+		linked = 1;
+	}
+	if ((S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) &&
+	    (!perm_may(&s->params->user, &st) ||
+	    (linked && !walk_reachable(w, cdisk))))
+		return walk_unreadable(w, ckey, name, &st, errstr);
 	if (S_ISDIR(st.st_mode)) {
 		/* Not even listed: it would be an empty copy of itself. */
 		if (walk_is_ancestor(w, &st)) {
@@ -459,6 +521,8 @@ int
 walk_capsule(struct snapshot *s, const char **errstr)
 {
 	struct walk	w;
+	struct stat	st;
+	char		why[64];
 	int		idx;
 
 	memset(&w, 0, sizeof(w));
@@ -468,6 +532,16 @@ walk_capsule(struct snapshot *s, const char **errstr)
 	s->rootfd = open(s->rootreal, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd == -1)
 		return walk_fail_errno(errstr, s->rootreal);
+	if (fstat(s->rootfd, &st) == -1)
+		return walk_fail_errno(errstr, s->rootreal);
+	if (!perm_may(&s->params->user, &st)) {
+		perm_describe(&st, why, sizeof(why));
+		snprintf(walk_err, sizeof(walk_err), "%s: user %s cannot read "
+		    "and search the capsule (%s)", s->rootreal,
+		    s->params->username, why);
+		*errstr = walk_err;
+		return -1;
+	}
 	if ((idx = snapshot_add(s, "/", 1, SNAP_DIR)) == -1) {
 		*errstr = "out of memory";
 		return -1;

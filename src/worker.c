@@ -16,24 +16,30 @@
 
 #include <errno.h>
 #include <event.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "chan.h"
 #include "config.h"
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
 #include "msg.h"
 #include "sandbox.h"
+#include "signer.h"
+#include "snapshot.h"
+#include "stream.h"
 #include "tlsio.h"
 #include "worker.h"
 
 static struct event_base	*worker_evbase;
 static struct event		*worker_ev_pipe;
 static struct event		*worker_ev_retire;
+static struct event		*worker_ev_defer;
 static int			 worker_pipe;
 static struct msg_reader	 worker_msgs;
 static int			 worker_retiring;
@@ -99,36 +105,125 @@ worker_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
 }
 
 /*
- * The parent's messages: MSG_RETIRE, or EOF (the parent died), or an
- * error, all mean: retire.  Closing our end afterwards tells the parent
- * we no longer accept (worker_retire does that after listen_stop).
+ * One message from the parent: 1 when it says retire.  A new key
+ * channel (the key process was restarted) replaces the old one.
+ */
+static int
+worker_message(struct msg *m)
+{
+	switch (m->type) {
+	case MSG_RETIRE:
+		return 1;
+	case MSG_KEY_CHANNEL:
+		if (m->fd != -1) {
+			signer_channel(m->fd);
+			m->fd = -1;
+		}
+		return 0;
+	case MSG_SPAWN_CHANNEL:
+		if (m->fd != -1) {
+			stream_channel(m->fd);
+			m->fd = -1;
+		}
+		return 0;
+	default:
+		log_warnx("parent: unexpected message %u", m->type);
+		return 0;
+	}
+}
+
+/*
+ * Read what the parent sent and act on every whole message.  1 when
+ * the worker must retire: MSG_RETIRE, EOF (the parent died), an error.
+ */
+static int
+worker_read_parent(void)
+{
+	static struct msg	 m;
+	const char		*err;
+	int			 n, rc, retire = 0;
+
+	if ((n = msg_read(worker_pipe, &worker_msgs)) == -1 &&
+	    (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return 1;
+	while ((rc = msg_get(&worker_msgs, &m, &err)) == 1) {
+		retire |= worker_message(&m);
+		if (m.fd != -1)
+			close(m.fd);
+	}
+	if (rc == -1) {
+		log_warnx("parent: %s", err);
+		return 1;
+	}
+	return retire;
+}
+
+/*
+ * The parent's socket is readable.  Closing our end once we retire
+ * tells the parent we no longer accept (worker_retire does that after
+ * listen_stop).
  */
 static void
 worker_pipe_cb(int fd, short ev, void *arg)
 {
-	static struct msg	 m;
-	const char		*err;
-	int			 n, rc = 0;
-
+	(void)fd;
 	(void)ev;
 	(void)arg;
-	if ((n = msg_read(fd, &worker_msgs)) == -1 &&
-	    (errno == EINTR || errno == EAGAIN))
-		return;
-	while (n > 0 && (rc = msg_get(&worker_msgs, &m, &err)) != 0) {
-		if (rc == -1) {
-			log_warnx("parent: %s", err);
-			break;
-		}
-		if (m.fd != -1)
-			close(m.fd);
-		if (m.type == MSG_RETIRE)
-			break;
-		log_warnx("parent: unexpected message %u", m.type);
-	}
-	if (n > 0 && rc == 0)
-		return;		/* the rest of a frame is on its way */
+	if (worker_read_parent())
+		worker_retire();
+}
+
+/* A retire that was asked for in the middle of a handshake, done now. */
+static void
+worker_defer_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
 	worker_retire();
+}
+
+/*
+ * chan.c's callback, inside a handshake or a request: a helper is gone.
+ * Wait (at most CHAN_RECONNECT_MS) for the parent to hand over a
+ * channel to the new one (the message want).  A retire that arrives meanwhile is done once
+ * the handshake is over.
+ */
+static int
+worker_reconnect(uint16_t want)
+{
+	static struct msg	 m;
+	struct pollfd		 pfd;
+	const char		*err;
+	int			 n, rc;
+
+	if (worker_ev_pipe == NULL)
+		return -1;	/* retiring: no parent to ask */
+	pfd.fd = worker_pipe;
+	pfd.events = POLLIN;
+	for (;;) {
+		while ((rc = msg_get(&worker_msgs, &m, &err)) == 1) {
+			if (m.type == want && m.fd != -1)
+				return m.fd;
+			if (worker_message(&m))
+				event_active(worker_ev_defer, EV_TIMEOUT, 1);
+			if (m.fd != -1)
+				close(m.fd);
+		}
+		if (rc == -1)
+			break;
+		if ((n = poll(&pfd, 1, CHAN_RECONNECT_MS)) == 0)
+			return -1;
+		if (n == -1 && errno != EINTR)
+			break;
+		if ((n = msg_read(worker_pipe, &worker_msgs)) == 0 ||
+		    (n == -1 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	event_active(worker_ev_defer, EV_TIMEOUT, 1);
+	return -1;
 }
 
 static void
@@ -138,6 +233,33 @@ worker_signal(int sig, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	worker_retire();
+}
+
+/*
+ * A worker keeps the listeners, its sockets to the parent and the
+ * helpers, and the log: nothing else the parent had open reaches it,
+ * not even the capsule roots (the spawner opens streamed files).
+ */
+static void
+worker_closefds(struct config *conf, int pipefd, int keychan, int spawnchan)
+{
+	struct listener	*l;
+	struct server	*s;
+	int		 keep[SANDBOX_FDS_MAX];
+	size_t		 n = 0;
+
+	keep[n++] = pipefd;
+	if (keychan != -1)
+		keep[n++] = keychan;
+	if (spawnchan != -1)
+		keep[n++] = spawnchan;
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->fd != -1 && n < SANDBOX_FDS_MAX)
+			keep[n++] = l->fd;
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (s->snap != NULL)
+			snapshot_forget_root(s->snap);
+	sandbox_closefds(keep, n);
 }
 
 /* Descriptors left for connections once listeners and logs have theirs. */
@@ -166,12 +288,13 @@ worker_conn_limit(const struct config *conf)
 }
 
 void
-worker_main(struct config *conf, int pipefd)
+worker_main(struct config *conf, int pipefd, int keychan, int spawnchan)
 {
 	struct event	*ev_term, *ev_int;
 	sigset_t	 set;
 
 	log_procname("worker");
+	worker_closefds(conf, pipefd, keychan, spawnchan);
 	worker_pipe = pipefd;
 	msg_reader_init(&worker_msgs);
 	signal(SIGPIPE, SIG_IGN);
@@ -192,9 +315,14 @@ worker_main(struct config *conf, int pipefd)
 		fatalx("cannot start listening");
 	worker_ev_pipe = event_new(worker_evbase, pipefd, EV_READ | EV_PERSIST,
 	    worker_pipe_cb, NULL);
+	worker_ev_defer = event_new(worker_evbase, -1, 0, worker_defer_cb,
+	    NULL);
+	signer_worker(keychan, worker_reconnect);
+	stream_worker(spawnchan, worker_reconnect);
 	ev_term = evsignal_new(worker_evbase, SIGTERM, worker_signal, NULL);
 	ev_int = evsignal_new(worker_evbase, SIGINT, worker_signal, NULL);
-	if (worker_ev_pipe == NULL || ev_term == NULL || ev_int == NULL ||
+	if (worker_ev_pipe == NULL || worker_ev_defer == NULL ||
+	    ev_term == NULL || ev_int == NULL ||
 	    event_add(worker_ev_pipe, NULL) == -1 ||
 	    evsignal_add(ev_term, NULL) == -1 ||
 	    evsignal_add(ev_int, NULL) == -1)

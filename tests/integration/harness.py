@@ -171,6 +171,32 @@ def cert(host="localhost"):
     return _CERTS[host]
 
 
+HELPER_NAMES = ("capsuled-keys", "capsuled-spawn")  # their /proc/PID/comm
+
+
+def child_pids(parent, comm=None):
+    """PIDs of parent's children whose name (/proc/PID/comm) is comm,
+    or, with comm None, of those that are no helper (the workers)."""
+    out = subprocess.run(["pgrep", "-P", str(parent)],
+                         capture_output=True, text=True).stdout
+    pids = []
+    for p in out.split():
+        try:
+            with open("/proc/%s/comm" % p) as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if name == comm or (comm is None and name not in HELPER_NAMES):
+            pids.append(int(p))
+    return sorted(pids)
+
+
+def worker_pids(parent):
+    """The workers among parent's children (a worker keeps the
+    binary's name; the key process is capsuled-keys)."""
+    return child_pids(parent)
+
+
 def free_port(family=socket.AF_INET, addr="127.0.0.1"):
     """A port the kernel says is free right now on addr.  Another process
     may take it before the daemon binds it: where the daemon binds, give
@@ -331,9 +357,11 @@ class Daemon:
 
     def workers(self):
         """PIDs of the worker processes (children of the parent)."""
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)],
-                             capture_output=True, text=True).stdout
-        return sorted(int(p) for p in out.split())
+        return worker_pids(self.proc.pid)
+
+    def keyproc(self):
+        """PIDs of the key processes (capsuled-keys) of the parent."""
+        return child_pids(self.proc.pid, "capsuled-keys")
 
     def send(self, sig):
         self.proc.send_signal(sig)

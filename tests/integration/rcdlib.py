@@ -219,10 +219,28 @@ def pgrep_full(exe):
     return sorted(int(x) for x in p.stdout.split())
 
 
-def children(pid):
+def all_children(pid):
+    """Every child of pid: its workers, key process and spawner."""
     p = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
                        text=True)
     return sorted(int(x) for x in p.stdout.split())
+
+
+def children(pid):
+    """The workers among pid's children (the key process is named
+    capsuled-keys)."""
+    p = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                       text=True)
+    out = []
+    for x in p.stdout.split():
+        try:
+            with open("/proc/%s/comm" % x) as f:
+                if f.read().strip() not in ("capsuled-keys",
+                                            "capsuled-spawn"):
+                    out.append(int(x))
+        except OSError:
+            pass
+    return sorted(out)
 
 
 def status_field(pid, field):

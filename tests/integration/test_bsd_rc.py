@@ -25,9 +25,10 @@ import shutil
 import time
 
 from harness import check, done, plan
-from rcdlib import (alive, bound_ports, check_install, children, gemini_get,
-                    gopher_get, kill_all, make_capsule, procs_of, quick_args,
-                    read_pidfile, run, tempdir, wait_for, write_page)
+from rcdlib import (all_children, alive, bound_ports, check_install,
+                    children, gemini_get, gopher_get, kill_all,
+                    make_capsule, procs_of, quick_args, read_pidfile, run,
+                    tempdir, wait_for, write_page)
 
 plan(30)
 
@@ -249,8 +250,10 @@ def drive(name, rc, pidof, env_flags, capsule, key, daemon):
           (status, out))
     pid = pidof()
     check(pid is not None and len(children(pid)) == 2 and
-          sorted([pid] + children(pid)) == procs_of(daemon),
-          "%s: one parent and two workers run" % name, (pid, out))
+          len(all_children(pid)) == 4 and
+          sorted([pid] + all_children(pid)) == procs_of(daemon),
+          "%s: one parent, two workers, a key process and a spawner run" %
+          name, (pid, out))
     status, out = rc("configtest")
     check(status == 0, "%s: configtest exits 0 on a good setup" % name, out)
 

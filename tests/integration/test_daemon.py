@@ -17,7 +17,7 @@ import subprocess
 import time
 
 from harness import (CAPSULED, SERVER, check, Daemon, done, refused, wait_for,
-                     plan)
+                     plan, worker_pids)
 
 plan(22)
 
@@ -50,9 +50,8 @@ def stat_fields(pid):
 
 
 def children(pid):
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                         text=True).stdout
-    return [int(p) for p in out.split()]
+    """The workers of pid (not its key process, capsuled-keys)."""
+    return worker_pids(pid)
 
 
 

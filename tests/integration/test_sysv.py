@@ -17,10 +17,11 @@ import shutil
 import time
 
 from harness import check, done, plan
-from rcdlib import (alive, bound_ports, check_install, check_install_uninstall,
-                    children, gemini_get, gopher_get, kill_all, make_capsule,
-                    pgrep_full, procs_of, quick_args, read_pidfile, run,
-                    status_field, tempdir, wait_for, write_page)
+from rcdlib import (all_children, alive, bound_ports, check_install,
+                    check_install_uninstall, children, gemini_get,
+                    gopher_get, kill_all, make_capsule, pgrep_full,
+                    procs_of, quick_args, read_pidfile, run, status_field,
+                    tempdir, wait_for, write_page)
 
 plan(34)
 
@@ -77,8 +78,10 @@ try:
           os.readlink("/proc/%d/exe" % pid) == daemon,
           "sysv: the pid file names the running capsuled", (pid, procs))
     workers = children(pid) if pid else []
-    check(len(workers) == 2 and sorted([pid] + workers) == procs,
-          "sysv: one parent and its two workers run", (pid, workers, procs))
+    check(len(workers) == 2 and
+          sorted([pid] + all_children(pid)) == procs,
+          "sysv: one parent, its two workers, key process and spawner run",
+          (pid, workers, procs))
     if os.geteuid() == 0:
         uids = [status_field(w, "Uid") for w in workers]
         nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)

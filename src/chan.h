@@ -1,0 +1,39 @@
+/*
+ * chan.h: request and answer over a channel between a worker and a
+ * helper process (the key process, the spawner): the worker's side
+ * (chan_call) and the helper's loop (chan_serve).
+ */
+
+#ifndef CAPSULED_CHAN_H
+#define CAPSULED_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+#define CHAN_F_ID		1	/* every request's first field: u32 */
+#define CHAN_RECONNECT_MS	2000	/* wait for a restarted helper */
+#define CHAN_SERVE_MAX		256	/* channels a helper answers at once */
+
+/* A worker's channel to one helper. */
+struct chan {
+	int			 fd;		/* -1: none now */
+	int			 down;		/* none to be had: fail fast */
+	uint16_t		 renew;		/* message that brings a new one */
+	int			 (*reconnect)(uint16_t);
+	uint32_t		 seq;
+	struct msg_reader	 rd;
+	struct msg		 reply;
+};
+
+void	 chan_init(struct chan *, int, uint16_t, int (*)(uint16_t));
+void	 chan_replace(struct chan *, int);
+int	 chan_call(struct chan *, uint16_t, const void *, size_t, int, int);
+int	 chan_reply_field(const struct msg *, uint16_t, const void **,
+	    size_t *);
+int	 chan_request_id(const struct msg *, uint32_t *);
+int	 chan_answer(int, uint16_t, uint32_t, const void *, size_t, int);
+void	 chan_serve(int, int (*)(int, const struct msg *));
+
+#endif /* CAPSULED_CHAN_H */
