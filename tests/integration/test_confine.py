@@ -24,7 +24,7 @@ import threading
 import time
 
 from harness import (CAPSULED, check, cert, child_pids, Daemon, done,
-                     gemini_raw, plain_raw, wait_for, worker_pids, _TMP)
+                     gemini_raw, plan, wait_for, _TMP)
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 BUILD = os.path.dirname(os.path.abspath(CAPSULED))
@@ -128,6 +128,7 @@ FILES = {
     "big.txt": "x" * 200000 + "\n",
 }
 
+plan(73)
 if os.geteuid() != 0:
     check(False, "confine: these checks need root (ptrace, setuid, chroot)")
     done()
