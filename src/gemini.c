@@ -46,7 +46,15 @@ gemini_line_complete(const char *buf, size_t len, size_t *linelen)
 		}
 		p++;
 	}
-	return len >= GEMINI_REQUEST_MAX + 2 ? -1 : 0;
+	/*
+	 * No CRLF yet: only GEMINI_REQUEST_MAX bytes, and then a CR, can
+	 * still become a request.  A 1025th byte that is not CR already
+	 * makes it too long, so the client hears 59 at once.
+	 */
+	if (len > GEMINI_REQUEST_MAX + 1 || (len == GEMINI_REQUEST_MAX + 1 &&
+	    buf[GEMINI_REQUEST_MAX] != '\r'))
+		return -1;
+	return 0;
 }
 
 /*

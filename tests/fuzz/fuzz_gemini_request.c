@@ -4,9 +4,12 @@
  * the line it finds, the host and port checks, and the uri functions on
  * the same bytes.  Beyond "no crash, no sanitizer report" it checks
  * what the server relies on: the line ends at the first CRLF and is at
- * most 1024 bytes, a parsed request is UTF-8 without NUL, and its path
- * is absolute, NUL-free, without dot segments and stable when
- * normalized again.
+ * most 1024 bytes, and the reader waits exactly while a request could
+ * still come; a parsed request is UTF-8 without NUL, its path absolute,
+ * NUL-free, without dot segments and stable when normalized again; its
+ * host matches its own name in any case and nothing longer or shorter,
+ * an IP literal only the address reached, no port means 1965; a query
+ * decodes byte for byte as written, or is refused for a reason it has.
  */
 
 #include <stddef.h>
@@ -44,6 +47,103 @@ fuzz_check_path(const char *p, size_t len)
 	    "normalizing twice changes nothing");
 }
 
+static int
+fuzz_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * uri_query_decode, checked against its input: on success every %XX
+ * became the byte XX, every other byte stayed, and nothing is NUL; on
+ * failure the input has a bad escape or a NUL (raw or encoded), or the
+ * result would not have fit.
+ */
+static void
+fuzz_query(const char *q, size_t qlen, char *out, size_t outsize)
+{
+	size_t	i, o = 0, outlen = 0;
+	int	bad = 0, c, rc;
+
+	rc = uri_query_decode(q, qlen, out, outsize, &outlen);
+	for (i = 0; i < qlen && !bad; i++, o++) {
+		c = (unsigned char)q[i];
+		if (c == '%') {
+			if (qlen - i < 3 || fuzz_hex(q[i + 1]) == -1 ||
+			    fuzz_hex(q[i + 2]) == -1) {
+				bad = 1;
+				break;
+			}
+			c = fuzz_hex(q[i + 1]) * 16 + fuzz_hex(q[i + 2]);
+			i += 2;
+		}
+		if (c == 0 || o + 1 >= outsize) {
+			bad = 1;
+			break;
+		}
+		if (rc == 0)
+			FUZZ_ASSERT(o < outlen && (unsigned char)out[o] == c,
+			    "query: each byte decoded as written");
+	}
+	FUZZ_ASSERT(rc == (bad ? -1 : 0), "query: refused exactly when an "
+	    "escape is bad, a NUL comes or the result does not fit");
+	if (rc == 0)
+		FUZZ_ASSERT(outlen == o && out[outlen] == '\0',
+		    "query: nothing added, NUL-terminated");
+}
+
+/*
+ * Host and port checks on an accepted request, by what they must do:
+ * a host name is the request's own, whatever its case and one trailing
+ * dot; an IP literal is only the address the client reached; no port
+ * means 1965.
+ */
+static void
+fuzz_host_port(const struct uri *u)
+{
+	char	name[GEMINI_REQUEST_MAX + 2];
+	size_t	n = u->hostlen, i;
+
+	memcpy(name, u->host, n);
+	name[n] = '\0';
+	if (u->ipliteral) {
+		FUZZ_ASSERT(gemini_host_matches(u, "other.example", name),
+		    "an IP literal matches the address the client reached");
+		FUZZ_ASSERT(!gemini_host_matches(u, name, NULL),
+		    "an IP literal is never taken for a host name");
+		FUZZ_ASSERT(gemini_host_matches(u, "x", "192.0.2.1") ==
+		    (strcmp(name, "192.0.2.1") == 0),
+		    "an IP literal matches no other address");
+		return;
+	}
+	if (n > 1 && name[n - 1] == '.')
+		name[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
+			name[i] = name[i] - 'A' + 'a';
+		else if (name[i] >= 'a' && name[i] <= 'z')
+			name[i] = name[i] - 'a' + 'A';
+	FUZZ_ASSERT(gemini_host_matches(u, name, NULL),
+	    "a host name matches itself in any case, less one trailing dot");
+	FUZZ_ASSERT(!gemini_host_matches(u, name + 1, NULL),
+	    "a shorter name does not match");
+	name[n] = 'x';
+	name[n + 1] = '\0';
+	FUZZ_ASSERT(!gemini_host_matches(u, name, NULL),
+	    "a longer name does not match");
+	FUZZ_ASSERT(gemini_port_matches(u, 1965) ==
+	    (u->port == -1 || u->port == 1965), "no port means 1965");
+	if (u->port != -1)
+		FUZZ_ASSERT(gemini_port_matches(u, u->port) &&
+		    !gemini_port_matches(u, u->port + 1), "the port given");
+}
+
 static void
 fuzz_uri(const char *s, size_t len)
 {
@@ -66,9 +166,11 @@ fuzz_uri(const char *s, size_t len)
 		FUZZ_ASSERT(u.port >= -1 && u.port <= 65535, "port in range");
 		FUZZ_ASSERT(memchr(s, '#', len) == NULL,
 		    "a fragment is refused");
-		if (u.query != NULL)
-			uri_query_decode(u.query, u.querylen, out,
-			    sizeof(out), &outlen);
+		if (u.query != NULL) {
+			fuzz_query(u.query, u.querylen, out, sizeof(out));
+			/* Too small a buffer is refused, never overrun. */
+			fuzz_query(u.query, u.querylen, out, 8);
+		}
 	}
 	if (len < sizeof(out) && uri_path_decode(s, len, out, sizeof(out),
 	    &outlen, &err) == 0) {
@@ -90,8 +192,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	done = gemini_line_complete(buf, size, &linelen);
 	FUZZ_ASSERT(done >= -1 && done <= 1, "line_complete result");
 	if (done == 0)
-		FUZZ_ASSERT(size < GEMINI_REQUEST_MAX + 2,
-		    "a short buffer may wait for more");
+		FUZZ_ASSERT(memmem(buf, size, "\r\n", 2) == NULL &&
+		    (size <= GEMINI_REQUEST_MAX ||
+		    (size == GEMINI_REQUEST_MAX + 1 &&
+		    buf[GEMINI_REQUEST_MAX] == '\r')),
+		    "waits only while 1024 bytes and a CR could still come");
+	if (done == -1)
+		FUZZ_ASSERT(size > GEMINI_REQUEST_MAX,
+		    "refuses only what is already too long");
 	if (done == 1) {
 		FUZZ_ASSERT(linelen <= GEMINI_REQUEST_MAX &&
 		    linelen + 2 <= size && buf[linelen] == '\r' &&
@@ -111,9 +219,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(req.uri.host != NULL &&
 			    req.uri.hostlen > 0, "accepted request has a host");
 			fuzz_check_path(req.path, req.pathlen);
-			(void)gemini_host_matches(&req.uri, "localhost",
-			    "127.0.0.1");
-			(void)gemini_port_matches(&req.uri, 1965);
+			fuzz_host_port(&req.uri);
 		}
 	}
 	fuzz_uri(buf, size);

@@ -469,7 +469,17 @@ def client_context():
     return ctx
 
 
+# What gemini_raw and plain_raw append when the server neither answered
+# nor closed within the timeout: a hang is never taken for a close.
+TIMEOUT = b"<timeout>"
+RESET = b"<reset>"
+
+
 def gemini_raw(addr, port, data, sni, timeout=5, ctx=None):
+    """Send data over TLS and read until the server closes.  Returns
+    (bytes, clean): clean says it ended with close_notify; a server
+    silent for timeout seconds without closing leaves TIMEOUT at the
+    end of the bytes."""
     ctx = ctx or client_context()
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -487,28 +497,38 @@ def gemini_raw(addr, port, data, sni, timeout=5, ctx=None):
                 clean = True
                 break
             chunks.append(b)
-    except (ssl.SSLEOFError, ConnectionResetError, socket.timeout):
+    except (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError):
         pass
+    except socket.timeout:
+        chunks.append(TIMEOUT)
     finally:
         tls.close()
     return b"".join(chunks), clean
 
 
 def plain_raw(addr, port, data, timeout=5):
+    """Send data and read until the server closes.  A close by reset
+    leaves RESET at the end of what came, a server silent for timeout
+    seconds without closing TIMEOUT."""
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     sock.connect((addr, port))
     chunks = []
     try:
-        sock.sendall(data)
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass        # it stopped reading; what it said comes next
         while True:
             b = sock.recv(65536)
             if not b:
                 break
             chunks.append(b)
-    except (ConnectionResetError, socket.timeout):
-        chunks.append(b"<reset or timeout>")
+    except ConnectionResetError:
+        chunks.append(RESET)
+    except socket.timeout:
+        chunks.append(TIMEOUT)
     finally:
         sock.close()
     return b"".join(chunks)
@@ -523,6 +543,21 @@ def s_client(port, request, sni="localhost", extra=(), timeout=10):
     p = subprocess.run(argv, input=request.encode() + b"\r\n",
                        capture_output=True, timeout=timeout)
     return p.stdout
+
+
+def gopher_menu(lines, port, host="localhost"):
+    """The bytes a menu of lines must be, written out from the rules
+    (DESIGN.md section 4), not asked of the server under test: "itext"
+    is an info line, "TDisplay\tselector" an item, both on host and
+    port; then ".CRLF"."""
+    out = []
+    for line in lines:
+        if isinstance(line, str):
+            line = line.encode()
+        sel = b"\t" if b"\t" not in line else b""
+        out.append(line + sel + b"\t" + host.encode() + b"\t" +
+                   str(port).encode() + b"\r\n")
+    return b"".join(out) + b".\r\n"
 
 
 def menu_lines(data):

@@ -19,9 +19,10 @@ import tempfile
 import threading
 import time
 
-from harness import Daemon, check, client_context, done, plan
+from harness import (Daemon, check, client_context, done, menu_ok, plan,
+                     wait_for)
 
-plan(9)
+plan(10)
 
 CLIENT_ADDR = "127.0.0.2"
 
@@ -67,6 +68,7 @@ backend gopher
 """
 
 PAGE = "# Scaled out\n\n" + "A line of the guide.\n" * 100
+PAGE2 = "# Scaled out again\n\n" + "A line of the new guide.\n" * 100
 
 
 class Instance(Daemon):
@@ -129,8 +131,11 @@ class Load:
     """Clients asking over both protocols until stopped (bounded)."""
 
     def __init__(self, fg, fo, want_gem, want_gopher, clients=4):
+        """want_gem, want_gopher: the answer expected, or a function
+        that says whether an answer is one of those expected."""
         self.fg, self.fo = fg, fo
-        self.want = (want_gem, want_gopher)
+        self.want = tuple(w if callable(w) else (lambda r, w=w: r == w)
+                          for w in (want_gem, want_gopher))
         self.lock = threading.Lock()
         self.log = []	# (time, ok)
         self.stop_ev = threading.Event()
@@ -146,9 +151,9 @@ class Load:
                 i < 20000:
             i += 1
             if (i + n) % 2:
-                ok = gemini_req(self.fg) == self.want[0]
+                ok = self.want[0](gemini_req(self.fg))
             else:
-                ok = gopher_req(self.fo) == self.want[1]
+                ok = self.want[1](gopher_req(self.fo))
             with self.lock:
                 self.log.append((time.time(), ok))
 
@@ -210,7 +215,7 @@ try:
     for i in range(20):
         gemini_req(fg)
         gopher_req(fo)
-    time.sleep(0.3)
+    wait_for(lambda: len(a.access()) + len(b.access()) >= 40, 5)
     la, lb = a.access(), b.access()
     check(len(la) >= 10 and len(lb) >= 10,
           "haproxy: requests spread over both instances (%d and %d "
@@ -219,10 +224,19 @@ try:
           "haproxy: every access line shows the real client address %s" %
           CLIENT_ADDR, [x for x in la + lb if CLIENT_ADDR not in x][:3])
 
-    # Rolling reload under load.
-    with open(os.path.join(a.root, "index.gmi"), "w") as f:
-        f.write(PAGE)
-    load = Load(fg, fo, want_gem, want_gopher)
+    # Rolling reload under load, to new content: while it rolls, each
+    # answer is the old page or the new one, whole; afterwards, the new.
+    new_gem = b"20 text/gemini\r\n" + PAGE2.encode()
+    new_title = b"iScaled out again\t\tlocalhost\t%d\r\n" % fo
+
+    def old_or_new_gopher(r):
+        return r == want_gopher or (r.startswith(new_title) and
+                                    menu_ok(r)[0])
+
+    for inst in (a, b):
+        with open(os.path.join(inst.root, "index.gmi"), "w") as f:
+            f.write(PAGE2)
+    load = Load(fg, fo, lambda r: r in (want_gem, new_gem), old_or_new_gopher)
     time.sleep(0.5)
     ra = a.reload()
     time.sleep(0.5)
@@ -233,6 +247,14 @@ try:
     check(ra and rb, "haproxy: both instances reloaded")
     check(len(log) > 50 and not bad, "haproxy: a rolling reload under load "
           "loses no request (%d answered, %d failed)" % (len(log), len(bad)))
+    after = [gemini_req(fg) for _ in range(6)]
+    after_g = [gopher_req(fo) for _ in range(6)]
+    check(all(r == new_gem for r in after) and
+          all(r.startswith(new_title) and menu_ok(r)[0] and r == after_g[0]
+              for r in after_g),
+          "haproxy: after the rolling reload both instances serve the new "
+          "page on both protocols", (after[0][:60], after_g[0][:60]))
+    want_gem, want_gopher = new_gem, after_g[0]
 
     # Failover: stop one instance while the load runs.
     load = Load(fg, fo, want_gem, want_gopher)
@@ -252,10 +274,9 @@ try:
           "instance (%d answered, %d failed; %d failed during the switch)" %
           (len(after), len(after_bad), len(during)))
     nb = len(b.access())
-    gemini_req(fg)
-    time.sleep(0.2)
-    check(len(b.access()) == nb + 1, "haproxy: the remaining instance "
-          "answers alone")
+    r = gemini_req(fg)
+    check(r == want_gem and wait_for(lambda: len(b.access()) == nb + 1),
+          "haproxy: the remaining instance answers alone", r[:60])
 finally:
     hap.send_signal(signal.SIGTERM)
     try:

@@ -12,8 +12,8 @@ import socket
 import threading
 import time
 
-from harness import (check, Daemon, done, gemini_raw, plain_raw, read_all,
-                     wait_for, plan)
+from harness import (check, Daemon, done, gemini_raw, gopher_menu, plain_raw,
+                     plan, read_all, wait_for)
 
 plan(22)
 
@@ -116,7 +116,11 @@ try:
 
     # Ten SIGHUPs while four clients keep asking: no request may fail.
     want_gem = b"20 text/gemini\r\n" + FILES["a.gmi"].encode()
-    want_gopher = d.gopher("/a.gmi")
+    # a.gmi as the rules render it: 600 words wrapped at 67 columns are
+    # 46 lines of 13 words and one of 2 (with the last word's space).
+    want_gopher = gopher_menu(["iA", "i="] +
+                              ["iword" + " word" * 12] * 46 +
+                              ["iword word "], d.gopher_port)
     stop = threading.Event()
     stats = {"ok": 0, "bad": []}
     lock = threading.Lock()

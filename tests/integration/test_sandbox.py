@@ -154,19 +154,23 @@ try:
                    len(d.workers()) == 2),
           "sandbox: SIGUSR1 starts a new generation", d.workers())
     check_workers(d, chroot, "after SIGUSR1")
-    time.sleep(0.3)
-    check("killed by signal" not in d.logtext() and
-          "exited with status" not in d.logtext(),
-          "sandbox: retiring workers exit cleanly inside the sandbox",
-          d.logtext()[-500:])
+    # Gone from /proc: the parent has reaped them.
+    check(wait_for(lambda: not any(os.path.exists("/proc/%d" % p)
+                                   for p in first + second)),
+          "sandbox: both retired generations have exited and been reaped",
+          [p for p in first + second if os.path.exists("/proc/%d" % p)])
     r, _ = d.gemini(d.url("/big.bin"))
     check(r == want["gem-big"], "sandbox: still streaming after two new "
           "generations", len(r))
 finally:
     d.stop()
-check(d.proc.returncode == 0 and "killed by signal" not in d.logtext(),
-      "sandbox: SIGTERM: sandboxed workers finish and the daemon exits 0",
-      d.logtext()[-300:])
+# Once the parent has exited, its log says everything it ever will.
+check(d.proc.returncode == 0 and "shutting down" in d.logtext() and
+      "killed by signal" not in d.logtext() and
+      "exited with status" not in d.logtext(),
+      "sandbox: every worker, retired or stopped by SIGTERM, exited "
+      "cleanly inside the sandbox, and the daemon with 0",
+      d.logtext()[-500:])
 
 # A forbidden system call kills that worker only.
 d = Daemon(files, conf=CONF.replace("{chroot}", chroot), start=False)

@@ -30,7 +30,7 @@ import threading
 import time
 
 from harness import (check, client_context, Daemon, done, gemini_raw,
-                     plain_raw, wait_for, plan)
+                     gopher_menu, plain_raw, plan, wait_for)
 
 plan(33)
 
@@ -91,7 +91,9 @@ def latencies(d, n=10):
     """n Gemini and n Gopher requests, one after the other: seconds each,
     and whether every answer was right."""
     want_gem = b"20 text/gemini\r\n# Home\n"
-    want_gopher = d.gopher("/")
+    want_gopher = gopher_menu(["iHome", "i====", "i",
+                               "7Search the capsule\t/search"],
+                              d.gopher_port)
     times, good = [], True
     for i in range(n):
         t = time.monotonic()

@@ -225,8 +225,14 @@ test_complete(void)
 	UNIT_CHECK(rc == 0, "complete: 1024 bytes without CRLF waits");
 
 	rc = gemini_line_complete(big, 1025, &linelen);
-	UNIT_CHECK(rc == 0 || rc == -1,
-	    "complete: 1025 bytes without CRLF waits or refuses");
+	UNIT_CHECK(rc == -1,
+	    "complete: 1025 bytes without CR or LF are refused at once");
+
+	big[1000] = '\r';
+	rc = gemini_line_complete(big, 1025, &linelen);
+	UNIT_CHECK(rc == -1,
+	    "complete: 1025 bytes with a CR inside but not last are refused");
+	big[1000] = 'a';
 
 	big[1024] = '\r';
 	rc = gemini_line_complete(big, 1025, &linelen);
@@ -382,7 +388,7 @@ test_status(void)
 int
 main(void)
 {
-	UNIT_PLAN(106);
+	UNIT_PLAN(107);
 	test_complete();
 	test_parse();
 	test_host();

@@ -50,6 +50,27 @@ static const struct escape_test escape_tests[] = {
 	{ "surrogate", S("\xed\xa0\x80"), "\\xed\\xa0\\x80" },
 };
 
+/* log_escape into too small a buffer: what fits, never half of it. */
+static const struct {
+	const char	*name;
+	size_t		 size;
+	const char	*src;
+	const char	*want;
+} small_tests[] = {
+	{ "three LFs", 1, "\n\n\n", "" },
+	{ "three LFs", 4, "\n\n\n", "..." },
+	{ "three LFs", 5, "\n\n\n", "\\x0a" },
+	{ "three LFs", 6, "\n\n\n", "\\x0a" },
+	{ "three LFs", 7, "\n\n\n", "\\x0a" },
+	{ "three LFs", 8, "\n\n\n", "\\x0a..." },
+	{ "three LFs", 9, "\n\n\n", "\\x0a\\x0a" },
+	{ "three LFs", 13, "\n\n\n", "\\x0a\\x0a\\x0a" },
+	{ "a, then e-acute", 3, "a\xc3\xa9", "a" },
+	{ "a, then e-acute", 4, "a\xc3\xa9", "a\xc3\xa9" },
+	{ "a quote", 4, "\"", "..." },
+	{ "a quote", 5, "\"", "\\x22" },
+};
+
 static void
 test_escape(void)
 {
@@ -87,9 +108,17 @@ test_escape(void)
 	n = log_escape(out, 8, "abcdefghij", 10);
 	UNIT_CHECK(n < 8 && strlen(out) == n, "escape: small buffer, "
 	    "terminated, %zu bytes", n);
-	n = log_escape(out, 6, "\n\n\n", 3);
-	UNIT_CHECK(n < 6 && strlen(out) == n && (n == 0 || out[0] == '\\'),
-	    "escape: an escape is never split");
+	/*
+	 * Whatever the room, an escape is written whole or not at all, and
+	 * "..." says so only where it fits.
+	 */
+	for (i = 0; i < sizeof(small_tests) / sizeof(small_tests[0]); i++) {
+		n = log_escape(out, small_tests[i].size, small_tests[i].src,
+		    strlen(small_tests[i].src));
+		snprintf(name, sizeof(name), "escape: %s in %zu bytes",
+		    small_tests[i].name, small_tests[i].size);
+		UNIT_STR_EQ(name, out, n, small_tests[i].want);
+	}
 	free(big);
 }
 
@@ -166,7 +195,7 @@ test_format(void)
 int
 main(void)
 {
-	UNIT_PLAN(24);
+	UNIT_PLAN(35);
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_escape();
