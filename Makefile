@@ -2,7 +2,8 @@
 #
 #   make           build build/capsuled
 #   make run       serve capsule/ on gemini://localhost:1965/ and
-#                  gopher://localhost:7070/ (makes a throw-away cert first)
+#                  gopher://localhost:7070/; capsuled makes
+#                  certs/localhost.{crt,key} on its first start
 #   make check     every test; the last line is "N passed, M failed"
 #   make fuzz      run each libFuzzer harness for FUZZ_TIME seconds
 #   make bench     the benchmark (tests/bench/; minutes; not in check)
@@ -34,7 +35,7 @@ WARNINGS =	-Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		-Wno-format-nonliteral
 OPT ?=		-O2 -g
 CFLAGS ?=	$(OPT)
-ALL_CFLAGS =	$(CFLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
+ALL_CFLAGS =	$(CPPFLAGS) $(CFLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
 		-D_DEFAULT_SOURCE $(COMPAT_DEFS) $(PKG_CFLAGS) -Isrc
 LDLIBS =	$(PKG_LIBS)
 
@@ -60,7 +61,7 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/tlsio.c src/config.c src/snapshot.c src/build.c src/walk.c \
 		src/render.c src/beneath.c src/parse.c src/scan.c src/sandbox.c \
 		src/signer.c src/keyproc.c src/helper.c src/chan.c src/stream.c src/spawner.c src/perm.c src/seccomp.c \
-		src/landlock.c
+		src/landlock.c src/certgen.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -75,7 +76,7 @@ SANDBOXTEST =	$(BUILD)/$(PROG)-sandboxtest
 SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
 		$(BUILD)/obj/sandbox-test.o
 
-.PHONY: all run check unit integration clean install certs asan fuzz \
+.PHONY: all run check unit integration clean install asan fuzz \
 	fuzz-build hardening bench
 
 all: $(BUILD)/$(PROG)
@@ -103,22 +104,12 @@ $(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS)
 $(SANDBOXTEST): $(SANDBOXTEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(SANDBOXTEST_OBJS) $(LDLIBS)
 
-# A throw-away EC P-256 certificate for localhost; never committed.
-certs: certs/$(RUN_HOST).crt
-
-certs/$(RUN_HOST).crt:
-	@mkdir -p certs
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -days 3650 -subj "/CN=$(RUN_HOST)" \
-	    -addext "subjectAltName=DNS:$(RUN_HOST),IP:127.0.0.1,IP:::1" \
-	    -keyout certs/$(RUN_HOST).key -out certs/$(RUN_HOST).crt \
-	    2>/dev/null
-	chmod 600 certs/$(RUN_HOST).key
-
-# As root, workers drop to nobody, as they would in production.
+# As root, workers drop to nobody, as they would in production.  With
+# no -c and -k, capsuled makes certs/$(RUN_HOST).crt and .key (EC
+# P-256, self-signed) on its first start and reuses them afterwards.
 RUN_USER :=	$(shell [ "$$(id -u)" = 0 ] && echo "-u nobody")
 
-run: all certs
+run: all
 	./$(BUILD)/$(PROG) -d -H $(RUN_HOST) -p $(GEMINI_PORT) \
 	    -g $(GOPHER_PORT) $(RUN_USER) capsule
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "certgen.h"
 #include "config.h"
 #include "gemini.h"
 #include "search.h"
@@ -43,6 +44,7 @@ config_new(void)
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
 	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
 	conf->chroot_default = 1;
+	strlcpy(conf->certdir, CERTGEN_DIR, sizeof(conf->certdir));
 	conf->log_to = LOG_TO_SYSLOG;
 	conf->access_to = ACCESS_DAEMON;
 	TAILQ_INIT(&conf->servers);

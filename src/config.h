@@ -41,6 +41,7 @@ struct server {
 	char			 search_prompt[SEARCH_PROMPT_MAX + 1];
 	int			 index;		/* in the config's order */
 	int			 keyindex;	/* the key process's; -1 */
+	int			 cert_pending;	/* -n: certgen.c would make it */
 	struct snapshot		*snap;		/* built by the parent */
 };
 
@@ -109,6 +110,7 @@ struct config {
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
 	char			 pidfile[PATH_MAX];
+	char			 certdir[PATH_MAX];	/* see certgen.c */
 	struct serverlist	 servers;
 	struct listenerlist	 listeners;
 	int			 nservers;

@@ -13,6 +13,7 @@
 
 #include "capsuled.h"
 #include "build.h"
+#include "certgen.h"
 #include "config.h"
 #include "gen.h"
 #include "listen.h"
@@ -78,7 +79,8 @@ gen_setup(struct config *conf, struct config *old, int bind,
 
 	if (bind && listen_bind(conf, old, errstr) == -1)
 		return -1;
-	if (tlsio_configure(conf, errstr) == -1)
+	if (certgen_servers(conf, !bind, errstr) == -1 ||
+	    tlsio_configure(conf, errstr) == -1)
 		goto fail;
 	/* First: it settles the user the snapshots are built for. */
 	if (sandbox_prepare(conf, !bind, errstr) == -1)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "certgen.h"
 #include "config.h"
 #include "load.h"
 #include "parse.h"
@@ -49,12 +50,14 @@ load_quick(struct config *conf, const struct load_opts *o,
 		*errstr = "bad host name";
 		return -1;
 	}
+	/* No -c and -k: certgen.c makes them in certs/. */
+	strlcpy(conf->certdir, CERTGEN_DIR_QUICK, sizeof(conf->certdir));
 	if (strlcpy(srv->root, o->root, sizeof(srv->root)) >=
 	    sizeof(srv->root) ||
-	    snprintf(srv->cert, sizeof(srv->cert), "%s", o->cert) >=
-	    (int)sizeof(srv->cert) ||
-	    snprintf(srv->key, sizeof(srv->key), "%s", o->key) >=
-	    (int)sizeof(srv->key)) {
+	    (o->cert != NULL && strlcpy(srv->cert, o->cert,
+	    sizeof(srv->cert)) >= sizeof(srv->cert)) ||
+	    (o->key != NULL && strlcpy(srv->key, o->key,
+	    sizeof(srv->key)) >= sizeof(srv->key))) {
 		*errstr = "path too long";
 		return -1;
 	}

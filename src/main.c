@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "certgen.h"
 #include "config.h"
 #include "gen.h"
 #include "load.h"
@@ -240,12 +241,15 @@ main(int argc, char *argv[])
 		fprintf(stderr, "capsuled: -H %s: bad host name\n", opt.host);
 		usage();
 	}
-	if (opt.cert == NULL) {
-		snprintf(certbuf, sizeof(certbuf), "certs/%s.crt", opt.host);
+	/* Neither -c nor -k: certgen.c makes (or reuses) certs/HOST.*. */
+	if (opt.cert == NULL && opt.key != NULL) {
+		snprintf(certbuf, sizeof(certbuf), "%s/%s.crt",
+		    CERTGEN_DIR_QUICK, opt.host);
 		opt.cert = certbuf;
 	}
-	if (opt.key == NULL) {
-		snprintf(keybuf, sizeof(keybuf), "certs/%s.key", opt.host);
+	if (opt.key == NULL && opt.cert != NULL) {
+		snprintf(keybuf, sizeof(keybuf), "%s/%s.key",
+		    CERTGEN_DIR_QUICK, opt.host);
 		opt.key = keybuf;
 	}
 

@@ -75,7 +75,9 @@ parent_sighandler(int sig)
 	unsigned char	c = (unsigned char)sig;
 	int		saved = errno;
 
-	(void)write(parent_sigpipe[1], &c, 1);
+	/* A full pipe already holds a wake-up (warn_unused_result). */
+	if (write(parent_sigpipe[1], &c, 1) == -1)
+		errno = saved;
 	errno = saved;
 }
 

@@ -80,6 +80,19 @@ parse_chroot(struct parse *ps)
 	return 0;
 }
 
+/* cert-dir "dir": where servers without cert and key get theirs. */
+static int
+parse_cert_dir(struct parse *ps)
+{
+	struct config	*conf = ps->conf;
+
+	if (scan_once(ps, "cert-dir") == -1 ||
+	    scan_string(ps, "cert-dir", conf->certdir,
+	    sizeof(conf->certdir)) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 parse_log(struct parse *ps)
 {
@@ -201,6 +214,7 @@ static int	parse_server(struct parse *);
 
 static const struct parse_directive parse_top[] = {
 	{ "access-log",		parse_access_log },
+	{ "cert-dir",		parse_cert_dir },
 	{ "chroot",		parse_chroot },
 	{ "inline-max",		parse_inline_max },
 	{ "log",		parse_log },
@@ -491,12 +505,13 @@ parse_server_done(struct parse *ps)
 	if (s->root[0] == '\0')
 		return scan_error(ps, ps->srvline, "server \"%s\": no root",
 		    s->name);
-	if (ps->gemini && s->cert[0] == '\0')
-		return scan_error(ps, ps->srvline, "server \"%s\": TLS "
-		    "needs a cert", s->name);
-	if (ps->gemini && s->key[0] == '\0')
-		return scan_error(ps, ps->srvline, "server \"%s\": TLS "
-		    "needs a key", s->name);
+	/* Neither: certgen.c makes a pair in cert-dir. */
+	if (ps->gemini && s->cert[0] != '\0' && s->key[0] == '\0')
+		return scan_error(ps, ps->srvline, "server \"%s\": cert "
+		    "without key", s->name);
+	if (ps->gemini && s->cert[0] == '\0' && s->key[0] != '\0')
+		return scan_error(ps, ps->srvline, "server \"%s\": key "
+		    "without cert", s->name);
 	return 0;
 }
 

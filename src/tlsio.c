@@ -393,9 +393,12 @@ tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
 	static char	 err[HOSTNAME_MAX + 128];
 	SSL_CTX		*main, *ctx;
 	size_t		 i;
-	int		 a;
+	int		 a, first = 1;
 
 	for (i = 0; i < l->nservers; i++) {
+		/* -n: certgen.c has yet to make this one (no context). */
+		if (l->servers[i]->cert_pending)
+			continue;
 		for (a = -1; a < l->servers[i]->naliases; a++) {
 			if (tlsio_probe(l, a == -1 ? l->servers[i]->name :
 			    l->servers[i]->aliases[a], &main, &ctx) == -1) {
@@ -404,7 +407,7 @@ tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
 				*errstr = err;
 				return -1;
 			}
-			if ((i == 0 && a == -1 &&
+			if ((first && a == -1 &&
 			    (signer_adopt(conf->signer, main) == -1 ||
 			    tlsio_bind_tickets(main) == -1)) ||
 			    signer_adopt(conf->signer, ctx) == -1) {
@@ -415,6 +418,7 @@ tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
 				return -1;
 			}
 		}
+		first = 0;
 	}
 	return 0;
 }
@@ -423,13 +427,15 @@ tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
  * A server context for listener l: TLS 1.2 and 1.3 only, the default
  * server's certificate first (it answers clients that send no SNI),
  * then every other server on the same address (libtls picks by SNI).
+ * Under -n a certificate certgen.c has yet to make is left out, and a
+ * listener with none yet gets no context.
  */
 static int
 tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
 {
 	static char		 err[256];
 	struct tls_config	*tc;
-	size_t			 i;
+	size_t			 i, n;
 
 	if ((tc = tls_config_new()) == NULL) {
 		*errstr = "out of memory";
@@ -439,11 +445,15 @@ tlsio_listener(struct config *conf, struct listener *l, const char **errstr)
 	    TLS_PROTOCOL_TLSv1_3) == -1)
 		goto tlserr;
 	tls_config_skip_private_key_check(tc);
-	if (tlsio_add_cert(conf, tc, l->server, 1, errstr) == -1)
-		goto fail;
-	for (i = 1; i < l->nservers; i++)
-		if (tlsio_add_cert(conf, tc, l->servers[i], 0, errstr) == -1)
+	for (i = 0, n = 0; i < l->nservers; i++)
+		if (!l->servers[i]->cert_pending &&
+		    tlsio_add_cert(conf, tc, l->servers[i], n++ == 0,
+		    errstr) == -1)
 			goto fail;
+	if (n == 0) {
+		tls_config_free(tc);
+		return 0;
+	}
 	if ((l->tls = tls_server()) == NULL) {
 		*errstr = "out of memory";
 		goto fail;

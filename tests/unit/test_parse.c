@@ -128,14 +128,20 @@ static const struct bad_test bad_tests[] = {
 	{ "server without listen",
 	    "\nserver \"a\" {\n\troot \"/r\"\n}\n",
 	    "t.conf:2: server \"a\": no listen" },
-	{ "gemini without cert",
-	    "server \"a\" {\n\troot \"/r\"\n"
-	    "\tlisten gemini on 127.0.0.1\n}\n",
-	    "t.conf:1: server \"a\": TLS needs a cert" },
-	{ "gemini without key",
+	{ "gemini cert without key",
 	    "server \"a\" {\n\troot \"/r\"\n\tcert \"/c\"\n"
 	    "\tlisten gemini on 127.0.0.1\n}\n",
-	    "t.conf:1: server \"a\": TLS needs a key" },
+	    "t.conf:1: server \"a\": cert without key" },
+	{ "gemini key without cert",
+	    "server \"a\" {\n\troot \"/r\"\n\tkey \"/k\"\n"
+	    "\tlisten gemini on 127.0.0.1\n}\n",
+	    "t.conf:1: server \"a\": key without cert" },
+	{ "cert-dir empty", "cert-dir \"\"\n" MINIMAL,
+	    "t.conf:1: cert-dir: empty string" },
+	{ "cert-dir twice", "cert-dir \"/a\"\ncert-dir \"/b\"\n" MINIMAL,
+	    "t.conf:2: cert-dir given twice" },
+	{ "cert-dir in a server", SRV("a", "\tcert-dir \"/a\"\n"),
+	    "t.conf:5: cert-dir is not allowed in a server block" },
 	{ "root twice",
 	    "server \"a\" {\n\troot \"/r\"\n\troot \"/s\"\n}\n",
 	    "t.conf:3: root given twice" },
@@ -191,10 +197,10 @@ static const struct bad_test bad_tests[] = {
 	{ "unknown listen flag",
 	    SRV("a", "\tlisten gopher on 127.0.0.1 port 70 fast\n"),
 	    "t.conf:5: expected port or end of line, got fast" },
-	{ "gopher tls needs a cert",
-	    "server \"a\" {\n\troot \"/r\"\n"
+	{ "gopher tls: key without cert",
+	    "server \"a\" {\n\troot \"/r\"\n\tkey \"/k\"\n"
 	    "\tlisten gopher on 127.0.0.1 port 70 tls\n}\n",
-	    "t.conf:1: server \"a\": TLS needs a cert" },
+	    "t.conf:1: server \"a\": key without cert" },
 	{ "public without protocol", SRV("a", "\tpublic port 1965\n"),
 	    "t.conf:5: expected gemini or gopher, got port" },
 	{ "public without port", SRV("a", "\tpublic gopher 70\n"),
@@ -270,6 +276,26 @@ check_defaults(const struct config *conf, char *why, size_t len)
 		snprintf(why, len, "listener %s", l ? l->name : "none");
 	else if (strcmp(conf->file, "t.conf") != 0)
 		snprintf(why, len, "file %s", conf->file);
+	else if (strcmp(conf->certdir, "/var/lib/capsuled/certs") != 0)
+		snprintf(why, len, "cert-dir %s", conf->certdir);
+	else
+		return 1;
+	return 0;
+}
+
+/* No cert and key: both stay empty for certgen.c; cert-dir is set. */
+static int
+check_certgen(const struct config *conf, char *why, size_t len)
+{
+	struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (strcmp(conf->certdir, "/srv/state dir/certs") != 0)
+		snprintf(why, len, "cert-dir %s", conf->certdir);
+	else if (s->cert[0] != '\0' || s->key[0] != '\0' ||
+	    s->cert_pending)
+		snprintf(why, len, "cert %s key %s", s->cert, s->key);
+	else if (count_listeners(conf, PROTO_GEMINI) != 1)
+		snprintf(why, len, "no gemini listener");
 	else
 		return 1;
 	return 0;
@@ -531,6 +557,10 @@ static const struct good_test good_tests[] = {
 	    "\talias \"www.example.org\"\n\talias \"192.0.2.1\"\n"),
 	    check_scaling },
 	{ "minimal: defaults", MINIMAL, check_defaults },
+	{ "gemini without cert and key: made in cert-dir",
+	    "server \"a\" {\n\troot \"/r\"\n"
+	    "\tlisten gemini on 127.0.0.1\n}\n"
+	    "cert-dir \"/srv/state dir/certs\"\n", check_certgen },
 	{ "comments, blank lines, CRLF",
 	    "# capsuled.conf\r\n\r\n   # indented comment\n"
 	    "server \"example.org\" {  # trailing comment\r\n"
@@ -675,7 +705,9 @@ main(void)
 {
 	size_t	i;
 
-	UNIT_PLAN(89);
+	/* One check per table row, and test_files' three. */
+	UNIT_PLAN((int)(sizeof(bad_tests) / sizeof(bad_tests[0]) +
+	    sizeof(good_tests) / sizeof(good_tests[0])) + 3);
 	for (i = 0; i < sizeof(bad_tests) / sizeof(bad_tests[0]); i++)
 		run_bad(&bad_tests[i]);
 	for (i = 0; i < sizeof(good_tests) / sizeof(good_tests[0]); i++)
