@@ -2,11 +2,15 @@
 #
 #   make           build build/capsuled
 #   make run       serve capsule/ on gemini://localhost:1965/ and
-#                  gopher://localhost:7070/; capsuled makes
-#                  certs/localhost.{crt,key} on its first start
+#                  gopher://localhost:7070/, loopback only; capsuled
+#                  makes certs/localhost.{crt,key} on its first start
 #   make check     every test; the last line is "N passed, M failed"
+#                  (run and check first install the Debian packages they
+#                  need, see .ci/deps; serve and tests skip that step)
 #   make fuzz      run each libFuzzer harness for FUZZ_TIME seconds
 #   make bench     the benchmark (tests/bench/; minutes; not in check)
+#   make deb       the Debian package, ../capsuled_VERSION_ARCH.deb
+#                  (dpkg-buildpackage -us -uc -b; cleans build/ first)
 #   make install   PREFIX, DESTDIR, MANDIR honoured
 #
 # GNU make.  On the BSDs use gmake.
@@ -24,6 +28,10 @@ DESTDIR ?=
 GEMINI_PORT ?=	1965
 GOPHER_PORT ?=	7070
 RUN_HOST ?=	localhost
+# make run listens on loopback only: 127.0.0.1, and ::1 where the
+# loopback interface has it (a kernel or container without IPv6 has not).
+RUN_ADDRS ?=	127.0.0.1 $(shell grep -qs '^0\{31\}1 ' /proc/net/if_inet6 || \
+		    [ ! -e /proc/net ] && echo '[::1]')
 
 PKGS =		libtls libevent_core libssl libcrypto
 PKG_CFLAGS :=	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -76,8 +84,8 @@ SANDBOXTEST =	$(BUILD)/$(PROG)-sandboxtest
 SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
 		$(BUILD)/obj/sandbox-test.o
 
-.PHONY: all run check unit integration clean install asan fuzz \
-	fuzz-build hardening bench
+.PHONY: all run serve check tests deb unit integration clean install \
+	asan fuzz fuzz-build hardening bench
 
 all: $(BUILD)/$(PROG)
 
@@ -104,14 +112,33 @@ $(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS)
 $(SANDBOXTEST): $(SANDBOXTEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(SANDBOXTEST_OBJS) $(LDLIBS)
 
+# run and check: first the Debian packages they need (.ci/deps), then
+# make again, since pkg-config's flags above were read before they were
+# installed.
+run:
+	@sh .ci/deps build
+	@$(MAKE) --no-print-directory serve
+
+check:
+	@sh .ci/deps test
+	@$(MAKE) --no-print-directory tests
+
+deb:
+	@sh .ci/deps deb
+	dpkg-buildpackage -us -uc -b
+
 # As root, workers drop to nobody, as they would in production.  With
 # no -c and -k, capsuled makes certs/$(RUN_HOST).crt and .key (EC
 # P-256, self-signed) on its first start and reuses them afterwards.
 RUN_USER :=	$(shell [ "$$(id -u)" = 0 ] && echo "-u nobody")
+RUN_LISTEN =	$(foreach a,$(RUN_ADDRS),-p $(a):$(GEMINI_PORT) \
+		    -g $(a):$(GOPHER_PORT))
 
-run: all
-	./$(BUILD)/$(PROG) -d -H $(RUN_HOST) -p $(GEMINI_PORT) \
-	    -g $(GOPHER_PORT) $(RUN_USER) capsule
+serve: all
+	@echo "capsuled: serving capsule/ on gemini://$(RUN_HOST):$(GEMINI_PORT)/" \
+	    "and gopher://$(RUN_HOST):$(GOPHER_PORT)/ (on $(RUN_ADDRS) only);" \
+	    "Ctrl-C stops it"
+	./$(BUILD)/$(PROG) -d -H $(RUN_HOST) $(RUN_LISTEN) $(RUN_USER) capsule
 
 unit: $(UNIT_TESTS)
 
@@ -122,7 +149,7 @@ $(INJECT): tests/tools/inject.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/inject.c
 
-check: all unit $(SANDBOXTEST) $(INJECT) hardening
+tests: all unit $(SANDBOXTEST) $(INJECT) hardening
 	@TESTS="$(TESTS)" TEST_TIMEOUT="$(TEST_TIMEOUT)" \
 	    ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
 	    FUZZ_TIME=$(FUZZ_TIME) sh tests/run.sh $(BUILD)

@@ -29,6 +29,21 @@ passed=0
 failed=0
 matched=0
 
+# What git says about the tree, with the content of every file it
+# names: the tests must leave it as they found it.
+tree_state() {
+	git -C "$top" status --porcelain=v1 --untracked-files=all |
+	    while IFS= read -r line; do
+		printf '%s %s\n' "$line" \
+		    "$(git -C "$top" hash-object -- "${line#???}" 2>/dev/null)"
+	done
+}
+in_git=
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	in_git=1
+	tree_before=$(tree_state)
+fi
+
 # The per-file limit: TEST_TIMEOUT, else a "test-timeout: N" line in the
 # first 30 lines of the file (a script, or a unit test's C source), else
 # the default.
@@ -104,6 +119,31 @@ done
 if [ "$matched" -eq 0 ]; then
 	echo "not ok - TESTS=\"${TESTS:-}\" names no test file"
 	failed=$((failed + 1))
+fi
+
+# Last, after every file: git must see the tree as it was before.
+if [ -n "$in_git" ]; then
+	echo "# tree"
+	tree_after=$(tree_state)
+	if [ "$tree_after" = "$tree_before" ]; then
+		if [ -z "$tree_before" ]; then
+			echo "ok - tree: git status --porcelain is empty after" \
+			    "the tests"
+		else
+			echo "ok - tree: the tests changed nothing git sees (it" \
+			    "showed uncommitted changes before they ran)"
+		fi
+		passed=$((passed + 1))
+	else
+		echo "not ok - tree: the tests left files behind or changed them"
+		printf '%s\n' "$tree_before" >"$log.before"
+		printf '%s\n' "$tree_after" >"$log.after"
+		diff "$log.before" "$log.after" | sed 's/^/#   /'
+		rm -f "$log.before" "$log.after"
+		failed=$((failed + 1))
+	fi
+else
+	echo "# tree: not a git checkout, so no git status to compare"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -197,6 +197,28 @@ def worker_pids(parent):
     return child_pids(parent)
 
 
+def tree_copy(dest):
+    """The source tree as a fresh clone of it would be, in dest: every
+    file git tracks or would track (committed or not; nothing ignored:
+    no build/, no certs), or, outside a git checkout, the tree without
+    its build directories.  Returns dest."""
+    top = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    p = subprocess.run(["git", "-C", top, "ls-files", "-z", "-co",
+                        "--exclude-standard"], capture_output=True)
+    if p.returncode == 0:
+        for rel in p.stdout.decode().split("\0"):
+            src = os.path.join(top, rel)
+            if rel and os.path.lexists(src) and not os.path.isdir(src):
+                os.makedirs(os.path.join(dest, os.path.dirname(rel)),
+                            exist_ok=True)
+                shutil.copy2(src, os.path.join(dest, rel),
+                             follow_symlinks=False)
+    else:
+        shutil.copytree(top, dest, symlinks=True, ignore=shutil.ignore_patterns(
+            "build", "build-*", "*.o", "*.crt", "*.key", "__pycache__"))
+    return dest
+
+
 def free_port(family=socket.AF_INET, addr="127.0.0.1"):
     """A port the kernel says is free right now on addr.  Another process
     may take it before the daemon binds it: where the daemon binds, give

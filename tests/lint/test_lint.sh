@@ -8,7 +8,7 @@ cd "$top" || exit 1
 
 pages=$(ls src/*.[1-9])
 scripts=
-for s in .ci/run tests/run.sh tests/*/*.sh; do
+for s in .ci/run .ci/deps tests/run.sh tests/*/*.sh; do
 	[ -f "$s" ] && scripts="$scripts $s"
 done
 # cppcheck, each page, two per script, and the four of the deps rules.
