@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "build.h"
+#include "location.h"
 #include "log.h"
 #include "render.h"
 #include "results.h"
@@ -36,6 +37,22 @@ build_search_alloc(void *arg, size_t n)
 	return snapshot_alloc(arg, n);
 }
 
+/*
+ * Is a page for everyone's search?  Not one a location blocks or keeps
+ * for client certificates: its title and excerpts would tell what the
+ * location keeps from those without one.
+ */
+static int
+build_searchable(const struct snapshot *s, const struct snapshot_entry *e)
+{
+	const struct location	*l;
+
+	if (e->loc < 0)
+		return 1;
+	l = &s->params->locs[e->loc];
+	return l->block == 0 && !l->need_cert && l->strip == 0;
+}
+
 /* A page's path for results: a directory's index.gmi is the directory. */
 static void
 build_search_page(const struct snapshot *s,
@@ -51,8 +68,7 @@ build_search_page(const struct snapshot *s,
 	src->pathlen = e->pathlen;
 	src->name = slash + 1;
 	src->namelen = e->pathlen - dirlen;
-	if (strcmp(src->name, "index.gmi") == 0 &&
-	    (dir = snapshot_find(s, e->path, dirlen)) != NULL &&
+	if ((dir = snapshot_find(s, e->path, dirlen)) != NULL &&
 	    dir->kind == SNAP_DIR && dir->index == (int)(e - s->entries)) {
 		src->path = dir->path;
 		src->pathlen = dir->pathlen;
@@ -90,7 +106,8 @@ build_search(struct snapshot *s, const char **errstr)
 		const struct snapshot_entry	*e = &s->entries[i];
 
 		if (e->kind == SNAP_FILE && e->gophertype == '1' &&
-		    e->stream == NULL && e->body != NULL)
+		    e->stream == NULL && e->body != NULL &&
+		    build_searchable(s, e))
 			build_search_page(s, e, &src[n++]);
 	}
 	rc = indexer_build(src, n, build_search_alloc, s, &ix, errstr);
@@ -123,7 +140,8 @@ build_search(struct snapshot *s, const char **errstr)
 		*errstr = "out of memory";
 		return -1;
 	}
-	ss->headerlen = render_header(s, hdr, sizeof(hdr), "text/gemini");
+	ss->headerlen = render_header(hdr, sizeof(hdr), "text/gemini",
+	    render_lang(s, -1));
 	if ((ss->header = snapshot_strdup(s, hdr, ss->headerlen)) == NULL) {
 		*errstr = "out of memory";
 		return -1;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "location.h"
 #include "perm.h"
 
 struct snapshot;
@@ -20,6 +21,11 @@ struct snapshot_params {
 	size_t		 inline_max;	/* bigger files are streamed */
 	int		 search;	/* index the pages, answer SEARCH_PATH */
 	const char	*search_prompt;	/* Gemini input prompt */
+	const struct location *locs;	/* the server's, in order */
+	int		 nlocs;
+	const char	*index_file;	/* a directory's page */
+	int		 auto_index_off; /* no listing for those without */
+	const char	*default_type;	/* "": by content */
 	struct perm_user user;		/* publish what it may read */
 	const char	*username;	/* for messages */
 	int		 checking;	/* capsuled -n: stricter */

@@ -67,6 +67,7 @@ config_free(struct config *conf)
 	}
 	while ((s = TAILQ_FIRST(&conf->servers)) != NULL) {
 		TAILQ_REMOVE(&conf->servers, s, entry);
+		free(s->locs);
 		free(s);
 	}
 	free(conf);
@@ -86,6 +87,8 @@ config_add_server(struct config *conf, const char *name)
 	s->search_enabled = 1;
 	s->index = conf->nservers++;
 	s->keyindex = -1;
+	strlcpy(s->index_file, "index.gmi", sizeof(s->index_file));
+	s->auto_index = 1;
 	strlcpy(s->search_prompt, SEARCH_PROMPT, sizeof(s->search_prompt));
 	TAILQ_INSERT_TAIL(&conf->servers, s, entry);
 	return s;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "capsuled.h"
+#include "location.h"
 #include "search.h"
 
 struct event;
@@ -42,6 +43,12 @@ struct server {
 	int			 index;		/* in the config's order */
 	int			 keyindex;	/* the key process's; -1 */
 	int			 cert_pending;	/* -n: certgen.c would make it */
+	char			 index_file[NAME_MAX + 1];	/* index.gmi */
+	int			 auto_index;	/* listings: on by default */
+	char			 default_type[LOCATION_TYPE_MAX + 1];
+	struct location		*locs;		/* in the file's order */
+	int			 nlocs;
+	int			 wants_cert;	/* a location reads one */
 	struct snapshot		*snap;		/* built by the parent */
 };
 

@@ -334,6 +334,7 @@ conn_request(struct conn *c, const char *line, size_t len)
 	in.local = &c->local;
 	in.locallen = c->locallen;
 	in.peer = conn_peer(c);
+	in.tls = c->tls;
 	conn_reply_init(c, &r);
 	if (c->l->proto == PROTO_GEMINI)
 		serve_gemini(&in, line, len, &r);

@@ -8,12 +8,14 @@
  * and never reads from the network.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capsuled.h"
 #include "build.h"
 #include "certgen.h"
+#include "clientcert.h"
 #include "config.h"
 #include "gen.h"
 #include "listen.h"
@@ -57,6 +59,11 @@ gen_snapshot(struct config *conf, struct server *s, int bind,
 	aliases[i] = NULL;
 	p.aliases = aliases;
 	p.gopher_port = gen_gopher_port(conf, s);
+	p.locs = s->locs;
+	p.nlocs = s->nlocs;
+	p.index_file = s->index_file;
+	p.auto_index_off = !s->auto_index;
+	p.default_type = s->default_type;
 	/* As root, publish only what the workers' user could read. */
 	p.user.check = geteuid() == 0;
 	p.user.uid = conf->uid;
@@ -64,6 +71,32 @@ gen_snapshot(struct config *conf, struct server *s, int bind,
 	p.username = conf->user[0] != '\0' ? conf->user : "(this one)";
 	p.checking = !bind;
 	return build_snapshot(&p, &s->snap, errstr);
+}
+
+/*
+ * The CA files of server s's locations (require client ca), read now
+ * so that the workers inherit them; an error names the line.
+ */
+static int
+gen_cas(const struct config *conf, struct server *s, const char **errstr)
+{
+	static char	 err[PATH_MAX * 2 + 128];
+	const char	*e;
+	int		 i;
+
+	for (i = 0; i < s->nlocs; i++) {
+		if (s->locs[i].ca_file[0] == '\0')
+			continue;
+		if ((s->locs[i].ca = clientcert_load(s->locs[i].ca_file,
+		    &e)) == NULL) {
+			snprintf(err, sizeof(err), "%s:%d: require client ca "
+			    "%s: %s", conf->file[0] != '\0' ? conf->file :
+			    "(flags)", s->locs[i].line, s->locs[i].ca_file, e);
+			*errstr = err;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -86,7 +119,8 @@ gen_setup(struct config *conf, struct config *old, int bind,
 	if (sandbox_prepare(conf, !bind, errstr) == -1)
 		goto fail;
 	TAILQ_FOREACH(s, &conf->servers, entry)
-		if (gen_snapshot(conf, s, bind, errstr) == -1)
+		if (gen_cas(conf, s, errstr) == -1 ||
+		    gen_snapshot(conf, s, bind, errstr) == -1)
 			goto fail;
 	return 0;
 fail:
@@ -141,6 +175,7 @@ gen_free(struct config *conf)
 {
 	struct server	*s;
 	struct listener	*l;
+	int		 i;
 
 	if (conf == NULL)
 		return;
@@ -154,6 +189,10 @@ gen_free(struct config *conf)
 	TAILQ_FOREACH(s, &conf->servers, entry) {
 		snapshot_free(s->snap);
 		s->snap = NULL;
+		for (i = 0; i < s->nlocs; i++) {
+			clientcert_free(s->locs[i].ca);
+			s->locs[i].ca = NULL;
+		}
 	}
 	signer_free(conf->signer);
 	conf->signer = NULL;

@@ -25,6 +25,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "parse.h"
+#include "parseloc.h"
 #include "scan.h"
 #include "search.h"
 #include "utf8.h"
@@ -253,23 +254,6 @@ parse_key(struct parse *ps)
 	return scan_string(ps, "key", ps->srv->key, sizeof(ps->srv->key));
 }
 
-/* BCP 47 tags, several separated by commas: "en", "en-GB,fr". */
-static int
-parse_lang(struct parse *ps)
-{
-	char	*p;
-
-	if (scan_once(ps, "lang") == -1 ||
-	    scan_string(ps, "lang", ps->srv->lang,
-	    sizeof(ps->srv->lang)) == -1)
-		return -1;
-	for (p = ps->srv->lang; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != ',')
-			return scan_error(ps, ps->tokline, "lang: \"%s\" is "
-			    "not a language tag", ps->srv->lang);
-	return 0;
-}
-
 /* search off | "prompt text" */
 static int
 parse_search(struct parse *ps)
@@ -439,10 +423,14 @@ parse_alias(struct parse *ps)
 
 static const struct parse_directive parse_in_server[] = {
 	{ "alias",	parse_alias },
+	{ "auto",	parseloc_auto },
 	{ "cert",	parse_cert },
+	{ "default",	parseloc_default },
+	{ "index",	parseloc_index },
 	{ "key",	parse_key },
-	{ "lang",	parse_lang },
+	{ "lang",	parseloc_lang },
 	{ "listen",	parse_listen },
+	{ "location",	parseloc_location },
 	{ "public",	parse_public },
 	{ "root",	parse_root },
 	{ "search",	parse_search },

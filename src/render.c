@@ -15,19 +15,52 @@
 #include "build.h"
 #include "gemtext.h"
 #include "gopher.h"
+#include "location.h"
 #include "log.h"
 #include "render.h"
 #include "search.h"
 #include "snaplayout.h"
 #include "uri.h"
 
+/*
+ * The location path is under (its index in the server's), for what it
+ * says about how to answer; -1: none.
+ */
+int
+render_location(const struct snapshot *s, const char *path)
+{
+	const struct snapshot_params	*p = s->params;
+
+	return location_match(p->locs, p->nlocs, path);
+}
+
+/* The language tags a text/gemini reply under location loc carries. */
+const char *
+render_lang(const struct snapshot *s, int loc)
+{
+	const struct snapshot_params	*p = s->params;
+
+	if (loc >= 0 && p->locs[loc].has_lang)
+		return p->locs[loc].lang;
+	return p->lang;
+}
+
+/* Does a directory without its page get a listing under loc? */
+static int
+render_auto_index(const struct snapshot *s, int loc)
+{
+	const struct snapshot_params	*p = s->params;
+
+	if (loc >= 0 && p->locs[loc].auto_index != -1)
+		return p->locs[loc].auto_index;
+	return !p->auto_index_off;
+}
+
 /* "20 <type>[; lang=...]\r\n" into hdr; returns its length. */
 size_t
-render_header(const struct snapshot *s, char *hdr, size_t size,
-    const char *type)
+render_header(char *hdr, size_t size, const char *type, const char *lang)
 {
-	const char	*lang = s->params->lang;
-	int		 n;
+	int	n;
 
 	if (strcmp(type, "text/gemini") == 0 && lang != NULL && *lang != '\0')
 		n = snprintf(hdr, size, "20 text/gemini; lang=%s%s%s\r\n",
@@ -146,8 +179,15 @@ render_dir(struct snapshot *s, struct snapshot_entry *e)
 	if (idx != NULL) {
 		e->gemini = idx->gemini;
 		e->geminilen = idx->geminilen;
+	} else if (!render_auto_index(s, e->loc)) {
+		/* No page, no listing: not found (a gophermap still is). */
+		e->gemini = NULL;
+		e->geminilen = 0;
+		if (e->map == NULL)
+			return 0;
 	} else {
-		hlen = render_header(s, hdr, sizeof(hdr), "text/gemini");
+		hlen = render_header(hdr, sizeof(hdr), "text/gemini",
+		    render_lang(s, e->loc));
 		buf_init(&b);
 		buf_add(&b, hdr, hlen);
 		buf_add(&b, e->listing, e->listinglen);
@@ -188,6 +228,8 @@ render_redirect(struct snapshot *s, struct snapshot_entry *e)
 		return -1;
 	e->gopher = dir->gopher;
 	e->gopherlen = dir->gopherlen;
+	if (dir->gemini == NULL)
+		return 0;	/* nothing there to redirect to */
 	buf_init(&b);
 	buf_adds(&b, "31 ");
 	uri_path_encode(&b, key, e->pathlen + 1);

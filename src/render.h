@@ -9,8 +9,9 @@
 
 struct snapshot;
 
-size_t	 render_header(const struct snapshot *, char *, size_t,
-	    const char *);
+int	 render_location(const struct snapshot *, const char *);
+const char *render_lang(const struct snapshot *, int);
+size_t	 render_header(char *, size_t, const char *, const char *);
 int	 render_snapshot(struct snapshot *, const char **);
 
 #endif /* CAPSULED_RENDER_H */

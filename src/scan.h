@@ -11,6 +11,7 @@
 #include "capsuled.h"
 
 struct config;
+struct location;
 struct server;
 
 #define PARSE_SEEN_MAX	32	/* single-valued directives per scope */
@@ -35,6 +36,7 @@ struct parse {
 	struct config		*conf;
 	struct server		*srv;	/* inside a server block */
 	int			 srvline;
+	struct location		*loc;	/* inside a location block */
 	const char		*seen[PARSE_SEEN_MAX];
 	int			 nseen;
 	int			 gemini;	/* the server listens on it */

@@ -20,8 +20,10 @@
 #include "config.h"
 #include "gemini.h"
 #include "gopher.h"
+#include "location.h"
 #include "log.h"
 #include "results.h"
+#include "rules.h"
 #include "serve.h"
 #include "snaplayout.h"
 #include "snapshot.h"
@@ -126,6 +128,56 @@ serve_local(const struct serve_in *in, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The location rules for path (*len bytes, NUL-terminated), if any
+ * location covers it: its own precomputed one when the snapshot has
+ * the path (sr found), else the first whose glob matches.  After a
+ * strip, the stripped path's own location is applied too, so that no
+ * strip leads round a rule.  1: the reply is in r; 0: serve *path,
+ * whose lookup is in *sr (*found).
+ */
+static int
+serve_rules(const struct serve_in *in, struct server *srv, enum proto proto,
+    const char *query, size_t querylen, const char **path, size_t *len,
+    struct snapshot_resp *sr, int *found, struct reply *r)
+{
+	struct rules_req	 rq;
+	struct buf		 b;
+	const char		*before = *path;
+	int			 loc, status;
+
+	*found = snapshot_lookup(srv->snap, proto, *path, *len, sr) == 0;
+	if (srv->nlocs == 0)
+		return 0;
+	loc = *found ? sr->loc : location_match(srv->locs, srv->nlocs, *path);
+	if (loc < 0)
+		return 0;
+	memset(&rq, 0, sizeof(rq));
+	rq.srv = srv;
+	rq.proto = proto;
+	rq.tls = in->tls;
+	rq.query = query;
+	rq.querylen = querylen;
+	rq.port = config_public_port(in->l, srv);
+	buf_init(&b);
+	if (rules_check(&rq, loc, path, len, 0, &status, &b) == RULES_REPLY)
+		goto reply;
+	if (*path != before) {
+		*found = snapshot_lookup(srv->snap, proto, *path, *len,
+		    sr) == 0;
+		if (*found && sr->loc >= 0 && sr->loc != loc &&
+		    rules_check(&rq, sr->loc, path, len, 1, &status,
+		    &b) == RULES_REPLY)
+			goto reply;
+	}
+	buf_free(&b);
+	return 0;
+reply:
+	r->status = status;
+	serve_buf(r, &b);
+	return 1;
+}
+
 void
 serve_gemini(const struct serve_in *in, const char *line, size_t len,
     struct reply *r)
@@ -135,8 +187,9 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 	struct server		*srv;
 	struct buf		 b;
 	char			 local[NI_MAXHOST];
-	const char		*err, *lp = NULL;
-	int			 status;
+	const char		*err, *lp = NULL, *path;
+	size_t			 pathlen;
+	int			 status, found;
 
 	/* SNI chooses among the servers on this address. */
 	srv = r->srv = config_listener_server(in->l, in->sni);
@@ -155,6 +208,12 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 		serve_status(r, 53);
 		return;
 	}
+	req.path[req.pathlen] = '\0';
+	path = req.path;
+	pathlen = req.pathlen;
+	if (serve_rules(in, srv, PROTO_GEMINI, req.uri.query,
+	    req.uri.querylen, &path, &pathlen, &sr, &found, r))
+		return;
 	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
 		buf_init(&b);
 		r->status = results_gemini(snapshot_search(srv->snap),
@@ -162,13 +221,12 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 		serve_buf(r, &b);
 		return;
 	}
-	if (snapshot_lookup(srv->snap, PROTO_GEMINI, req.path, req.pathlen,
-	    &sr) == -1) {
+	if (!found) {
 		serve_status(r, 51);
 		return;
 	}
 	r->status = sr.status;
-	if (serve_snapshot(r, srv, req.path, req.pathlen, &sr) == -1)
+	if (serve_snapshot(r, srv, path, pathlen, &sr) == -1)
 		serve_status(r, 40);
 }
 
@@ -180,7 +238,9 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 	struct snapshot_resp		 sr;
 	struct server			*srv = r->srv = in->l->server;
 	struct buf			 b;
-	const char			*err;
+	const char			*err, *path;
+	size_t				 pathlen;
+	int				 found;
 
 	if (gopher_parse_request(line, len, &req, &err) == -1) {
 		log_debug("%s: gopher: %s", in->peer, err);
@@ -193,6 +253,11 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 		serve_buf(r, &b);
 		return;
 	}
+	path = req.path;
+	pathlen = req.pathlen;
+	if (serve_rules(in, srv, PROTO_GOPHER, req.search, req.searchlen,
+	    &path, &pathlen, &sr, &found, r))
+		return;
 	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
 		buf_init(&b);
 		r->status = results_gopher(snapshot_search(srv->snap),
@@ -200,12 +265,11 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 		serve_buf(r, &b);
 		return;
 	}
-	if (snapshot_lookup(srv->snap, PROTO_GOPHER, req.path, req.pathlen,
-	    &sr) == -1) {
+	if (!found) {
 		serve_gopher_error(r, "Not found");
 		return;
 	}
-	if (serve_snapshot(r, srv, req.path, req.pathlen, &sr) == -1)
+	if (serve_snapshot(r, srv, path, pathlen, &sr) == -1)
 		serve_gopher_error(r, "Temporary failure");
 }
 

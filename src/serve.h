@@ -15,6 +15,7 @@
 
 struct listener;
 struct server;
+struct tls;
 
 struct serve_in {
 	struct listener			*l;
@@ -23,6 +24,7 @@ struct serve_in {
 	const struct sockaddr_storage	*local;		/* from PROXY */
 	socklen_t			 locallen;	/* 0: ask fd */
 	const char			*peer;		/* for debug lines */
+	struct tls			*tls;		/* NULL: plain */
 };
 
 struct reply {

@@ -33,6 +33,7 @@ struct snapshot_entry {
 	const char	*gopher;	/* whole response */
 	size_t		 gopherlen;
 	const char	*stream;	/* real path under the root, or NULL */
+	int		 loc;		/* the location it is under; -1 */
 
 	/* Only while building. */
 	const char	*body;		/* file bytes (after the header) */

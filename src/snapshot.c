@@ -97,6 +97,7 @@ snapshot_add(struct snapshot *s, const char *path, size_t len, int kind)
 	e = &s->entries[s->n];
 	memset(e, 0, sizeof(*e));
 	e->index = -1;
+	e->loc = -1;
 	if ((e->path = snapshot_strdup(s, path, len)) == NULL)
 		return -1;
 	e->pathlen = len;
@@ -163,8 +164,11 @@ snapshot_lookup(const struct snapshot *s, enum proto proto, const char *path,
 	const struct snapshot_entry	*e;
 
 	memset(r, 0, sizeof(*r));
-	if ((e = snapshot_find(s, path, len)) == NULL)
+	r->loc = -1;
+	if ((e = snapshot_find(s, path, len)) == NULL ||
+	    (proto == PROTO_GEMINI ? e->gemini : e->gopher) == NULL)
 		return -1;
+	r->loc = e->loc;
 	if (proto == PROTO_GEMINI) {
 		r->status = e->kind == SNAP_REDIRECT ? 31 : 20;
 		if (e->stream != NULL) {

@@ -22,6 +22,7 @@ struct snapshot_resp {
 	const char	*header;	/* Gemini header to send before it */
 	size_t		 headerlen;
 	int		 status;	/* Gemini status, 0 on Gopher */
+	int		 loc;		/* the server's location it is in; -1 */
 };
 
 int	 snapshot_lookup(const struct snapshot *, enum proto, const char *,

@@ -257,14 +257,29 @@ static struct {
 	char		 name[HOSTNAME_MAX + 1];
 } tlsio_hello;
 
+/*
+ * Client certificates: any is accepted at the TLS layer (Gemini's are
+ * self-signed; rules.c decides per location), and only a server with a
+ * rule that reads them asks for one, so that the others do not pay a
+ * CertificateRequest's bytes.
+ */
+static int
+tlsio_verify_any(int preverify, X509_STORE_CTX *ctx)
+{
+	(void)preverify;
+	(void)ctx;
+	return 1;
+}
+
 static int
 tlsio_hello_cb(SSL *ssl, int *al, void *arg)
 {
+	const struct listener	*l = arg;
+	const struct server	*srv;
 	const unsigned char	*p;
 	size_t			 len, n;
 
 	(void)al;
-	(void)arg;
 	tlsio_hello.ssl = ssl;
 	tlsio_hello.name[0] = '\0';
 	/* list length (2), name type (1, 0: host_name), length (2), name */
@@ -277,6 +292,11 @@ tlsio_hello_cb(SSL *ssl, int *al, void *arg)
 			tlsio_hello.name[n] = '\0';
 		}
 	}
+	srv = config_listener_server(l, tlsio_hello.name[0] != '\0' ?
+	    tlsio_hello.name : NULL);
+	if (srv != NULL && srv->wants_cert)
+		SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+		    tlsio_verify_any);
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -309,9 +329,9 @@ tlsio_ticket_dec(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 }
 
 static int
-tlsio_bind_tickets(SSL_CTX *ctx)
+tlsio_bind(SSL_CTX *ctx, struct listener *l)
 {
-	SSL_CTX_set_client_hello_cb(ctx, tlsio_hello_cb, NULL);
+	SSL_CTX_set_client_hello_cb(ctx, tlsio_hello_cb, l);
 	return SSL_CTX_set_session_ticket_cb(ctx, tlsio_ticket_gen,
 	    tlsio_ticket_dec, NULL) == 1 ? 0 : -1;
 }
@@ -409,7 +429,7 @@ tlsio_adopt(struct config *conf, struct listener *l, const char **errstr)
 			}
 			if ((first && a == -1 &&
 			    (signer_adopt(conf->signer, main) == -1 ||
-			    tlsio_bind_tickets(main) == -1)) ||
+			    tlsio_bind(main, l) == -1)) ||
 			    signer_adopt(conf->signer, ctx) == -1) {
 				snprintf(err, sizeof(err), "%s: no key for the "
 				    "certificate answering %s", l->name,
@@ -576,6 +596,30 @@ void
 tlsio_free(struct tls *t)
 {
 	tls_free(t);
+}
+
+/*
+ * What the client's certificate says (after the handshake).  -1 when
+ * libtls cannot tell; provided 0: the client sent none.
+ */
+int
+tlsio_peer(struct tls *t, struct tlsio_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->version = tls_conn_version(t);
+	p->cipher = tls_conn_cipher(t);
+	if (!tls_peer_cert_provided(t))
+		return 0;
+	p->provided = 1;
+	p->hash = tls_peer_cert_hash(t);
+	p->subject = tls_peer_cert_subject(t);
+	p->issuer = tls_peer_cert_issuer(t);
+	p->notbefore = tls_peer_cert_notbefore(t);
+	p->notafter = tls_peer_cert_notafter(t);
+	p->chain = tls_peer_cert_chain_pem(t, &p->chainlen);
+	if (p->hash == NULL || p->notbefore == -1 || p->notafter == -1)
+		return -1;
+	return 0;
 }
 
 const char *

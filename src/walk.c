@@ -159,6 +159,32 @@ walk_read(int fd, char *p, size_t size)
 	return 0;
 }
 
+/*
+ * The type of a file whose extension says nothing, under location loc:
+ * the location's default type, else the server's, else "" (then the
+ * content decides: UTF-8 text is text/plain, the rest octet-stream).
+ */
+static const char *
+walk_default_type(const struct snapshot *s, int loc)
+{
+	const struct snapshot_params	*p = s->params;
+
+	if (loc >= 0 && p->locs[loc].default_type[0] != '\0')
+		return p->locs[loc].default_type;
+	return p->default_type != NULL ? p->default_type : "";
+}
+
+/* The name of a directory's page under location loc (index.gmi). */
+static const char *
+walk_index_name(const struct snapshot *s, int loc)
+{
+	const struct snapshot_params	*p = s->params;
+
+	if (loc >= 0 && p->locs[loc].index_file[0] != '\0')
+		return p->locs[loc].index_file;
+	return p->index_file != NULL ? p->index_file : "index.gmi";
+}
+
 static int
 walk_file(struct walk *w, const char *key, const char *disk, const char *name,
     const char **errstr)
@@ -168,7 +194,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 	struct snapshot_entry		*e;
 	struct stat			 st;
 	char				*p = NULL, hdr[HEADER_ROOM];
-	const char			*type = m->type;
+	const char			*type = m->type, *deftype;
 	size_t				 hlen;
 	int				 fd, idx, gmi = walk_is_gemtext(name);
 
@@ -192,10 +218,15 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 	if ((idx = snapshot_add(s, key, strlen(key), SNAP_FILE)) == -1)
 		goto nomem;
 	e = &s->entries[idx];
+	e->loc = render_location(s, key);
+	deftype = walk_default_type(s, e->loc);
+	if (strcmp(type, "application/octet-stream") == 0 && *deftype != '\0')
+		type = deftype;
 	if (!gmi && (size_t)st.st_size > s->params->inline_max) {
 		/* Too big to hold: workers stream it from disk. */
 		close(fd);
-		hlen = render_header(s, hdr, sizeof(hdr), type);
+		hlen = render_header(hdr, sizeof(hdr), type,
+		    render_lang(s, e->loc));
 		e->gemini = snapshot_strdup(s, hdr, hlen);
 		e->geminilen = hlen;
 		e->stream = snapshot_strdup(s, disk, strlen(disk));
@@ -225,7 +256,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 		type = "text/plain; charset=utf-8";
 		e->gophertype = '0';
 	}
-	hlen = render_header(s, hdr, sizeof(hdr), type);
+	hlen = render_header(hdr, sizeof(hdr), type, render_lang(s, e->loc));
 	memcpy(p + HEADER_ROOM - hlen, hdr, hlen);
 	e->gemini = p + HEADER_ROOM - hlen;
 	e->geminilen = hlen + e->bodylen;
@@ -316,7 +347,7 @@ walk_is_ancestor(const struct walk *w, const struct stat *st)
 	return 0;
 }
 
-/* Listing line for a directory that has no index.gmi. */
+/* Listing line for a directory that has no index page. */
 static void
 walk_listing_add(struct buf *b, const char *name, int isdir)
 {
@@ -433,10 +464,13 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 			    "too many files in capsule");
 		strlcat(ckey, "/", sizeof(ckey));
 		if ((idx = snapshot_add(s, ckey, strlen(ckey), SNAP_DIR)) == -1 ||
-		    snapshot_add(s, ckey, strlen(ckey) - 1, SNAP_REDIRECT) == -1) {
+		    (n = snapshot_add(s, ckey, strlen(ckey) - 1,
+		    SNAP_REDIRECT)) == -1) {
 			*errstr = "out of memory";
 			return -1;
 		}
+		s->entries[idx].loc = render_location(s, ckey);
+		s->entries[n].loc = render_location(s, s->entries[n].path);
 		if (walk_dir(w, idx, ckey, cdisk, errstr) == -1)
 			return -1;
 		walk_listing_add(listing, name, 1);
@@ -451,7 +485,7 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 		return -1;
 	if ((size_t)idx == s->n)
 		return 0;	/* skipped */
-	if (strcmp(name, "index.gmi") == 0)
+	if (strcmp(name, walk_index_name(s, s->entries[diridx].loc)) == 0)
 		s->entries[diridx].index = idx;
 	walk_listing_add(listing, name, 0);
 	return 0;
@@ -546,5 +580,6 @@ walk_capsule(struct snapshot *s, const char **errstr)
 		*errstr = "out of memory";
 		return -1;
 	}
+	s->entries[idx].loc = render_location(s, "/");
 	return walk_dir(&w, idx, "/", "", errstr);
 }

@@ -244,11 +244,12 @@ def pss_kb(pid):
 
 
 class Capsuled:
-    def __init__(self, root, crt, key, workers=1, pin=True, timeout=None):
+    def __init__(self, root, crt, key, workers=1, pin=True, timeout=None,
+                 locations=0):
         self.gemini = free_port()
         self.gopher = free_port()
         self.log = os.path.join(TMP, "capsuled-%d.log" % self.gemini)
-        if timeout is None:
+        if timeout is None and not locations:
             argv = [CAPSULED, "-d", "-H", "localhost",
                     "-p", "127.0.0.1:%d" % self.gemini,
                     "-g", "127.0.0.1:%d" % self.gopher,
@@ -257,17 +258,28 @@ class Capsuled:
                 argv += ["-u", "nobody"]
             argv.append(root)
         else:
-            # Longer handshake and request deadlines need a config file.
+            # Longer handshake and request deadlines, and locations,
+            # need a config file.
             conf = os.path.join(TMP, "capsuled-%d.conf" % self.gemini)
             with open(conf, "w") as f:
-                f.write("prefork %d\ntimeout handshake %d\n"
-                        "timeout request %d\n" % (workers, timeout, timeout))
+                f.write("prefork %d\n" % workers)
+                if timeout is not None:
+                    f.write("timeout handshake %d\ntimeout request %d\n"
+                            % (timeout, timeout))
                 if os.geteuid() == 0:
                     f.write('user "nobody"\n')
                 f.write('server "localhost" {\n\troot "%s"\n\tcert "%s"\n'
                         '\tkey "%s"\n\tlisten gemini on 127.0.0.1 port %d\n'
-                        '\tlisten gopher on 127.0.0.1 port %d\n}\n'
+                        '\tlisten gopher on 127.0.0.1 port %d\n'
                         % (root, crt, key, self.gemini, self.gopher))
+                # The last one covers every path, so that every request
+                # falls under a location: the hit path's worst case.
+                for i in range(locations - 1):
+                    f.write('\tlocation "/area%d/*" { block return 51 '
+                            '"gone %%p" }\n' % i)
+                if locations:
+                    f.write('\tlocation "*" { lang "en" }\n')
+                f.write("}\n")
             argv = [CAPSULED, "-d", "-f", conf]
         if pin:
             argv = ["taskset", "-c", SERVER_CPU] + argv
@@ -374,6 +386,53 @@ def loadavg():
 
 
 # 1. The table ------------------------------------------------------
+
+def locations_section(root, crt, key):
+    """Gemini with 20 locations configured, every path under one."""
+    caps = Capsuled(root, crt, key, locations=20)
+    try:
+        n = 300 if QUICK else 2000
+        say("")
+        say("## Gemini with 20 locations (the last, \"*\", covers every "
+            "path) vs floor")
+        hdr = ("%4s | %8s %6s %6s %7s | %8s %7s | %6s"
+               % ("conc", "req/s", "p50", "p99", "CPU", "floor/s",
+                  "fl.CPU", "ratio"))
+        say(hdr)
+        say("-" * len(hdr))
+        dump = os.path.join(TMP, "resp-locations")
+        r = loadgen(["-n", 1, "-d", dump, "127.0.0.1", caps.gemini,
+                     caps.url("/page.gmi")])
+        if r["ok"] != 1:
+            raise RuntimeError("no response with 20 locations")
+        floor = Floor(dump, True, crt, key, notickets=True)
+        rows = []
+        try:
+            for conc in (1, 16, 64):
+                args = ["-c", conc, "-n", n, "-t", 60, "-l",
+                        os.path.getsize(dump), "-e", "20 "]
+                cr, fr = [], []
+                for _ in range(REPEAT):
+                    cr.append(measure(caps.pid, args + [
+                        "127.0.0.1", caps.gemini, caps.url("/page.gmi")]))
+                    fr.append(measure(floor.pid, args + [
+                        "127.0.0.1", floor.port, caps.url("/page.gmi")]))
+                c, f = median_of(cr), median_of(fr)
+                ratio = c["cpu_us"] / f["cpu_us"] if f["cpu_us"] else 0
+                say("%4d | %8.0f %6.2f %6.2f %7.1f | %8.0f %7.1f | %6.2f"
+                    % (conc, c["rps"], c["p50_us"] / 1e3, c["p99_us"] / 1e3,
+                       c["cpu_us"], f["rps"], f["cpu_us"], ratio))
+                rows.append({"conc": conc, "capsuled": c, "floor": f,
+                             "ratio": ratio})
+        finally:
+            floor.stop()
+        worst = max(r["ratio"] for r in rows)
+        say("20 locations: CPU ratio to floor, worst %.2f (target <= 1.10):"
+            " %s" % (worst, "met" if worst <= 1.10 else "NOT met"))
+        RESULTS["locations"] = rows
+    finally:
+        caps.stop()
+
 
 def table(caps, crt, key):
     counts = {"gemini": 300 if QUICK else 2000,
@@ -811,6 +870,8 @@ def main():
                 bytes_section(caps)
         finally:
             caps.stop()
+    if section("locations"):
+        locations_section(root, crt, key)
     if section("idle"):
         idle_section(root, crt, key)
     if section("burst"):

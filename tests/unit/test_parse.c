@@ -46,6 +46,64 @@ struct bad_test {
 };
 
 static const struct bad_test bad_tests[] = {
+	{ "location outside a server", "location \"/a/*\" { block }\n",
+	    "t.conf:1: location belongs in a server block" },
+	{ "location glob not a path", SRV("a", "\tlisten gemini on 127.0.0.1\n"
+	    "\tlocation \"a/*\" {\n\t\tblock\n\t}\n"),
+	    "t.conf:6: location \"a/*\": a location must start with / or a "
+	    "wildcard" },
+	{ "location glob with an open [", SRV("a", "\tlocation \"/[ab\" {\n"
+	    "\t}\n"), "t.conf:5: location \"/[ab\": a [ with no ] in a "
+	    "location" },
+	{ "unknown directive in a location", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tfrobnicate\n\t}\n"),
+	    "t.conf:6: frobnicate is not allowed in a location block" },
+	{ "server directive in a location", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\troot \"/x\"\n\t}\n"),
+	    "t.conf:6: root is not allowed in a location block" },
+	{ "location not closed", "server \"a\" {\n\tlocation \"/a/*\" {\n"
+	    "\t\tblock\n", "t.conf:4: missing } at the end of location "
+	    "\"/a/*\"" },
+	{ "block return 20", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tblock return 20 \"x\"\n\t}\n"),
+	    "t.conf:6: block return: 20 is out of range (30 to 59)" },
+	{ "block return 34", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tblock return 34 \"x\"\n\t}\n"),
+	    "t.conf:6: block return: 34 is not a Gemini status" },
+	{ "block return 31 without a target", SRV("a",
+	    "\tlocation \"/a/*\" {\n\t\tblock return 31\n\t}\n"),
+	    "t.conf:6: block return 31: a redirect needs its target" },
+	{ "block meta not UTF-8", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tblock return 51 \"a\xff b\"\n\t}\n"),
+	    "t.conf:6: block return: meta must be one line of UTF-8 text" },
+	{ "block given twice", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tblock\n\t\tblock return 51\n\t}\n"),
+	    "t.conf:7: block given twice" },
+	{ "strip too many", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tstrip 33\n\t}\n"),
+	    "t.conf:6: strip: 33 is out of range (0 to 32)" },
+	{ "allow client: not a hash", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tallow client \"abc\"\n\t}\n"),
+	    "t.conf:6: allow client: \"abc\" is not SHA256: and 64 hex "
+	    "digits" },
+	{ "require client something", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\trequire client password\n\t}\n"),
+	    "t.conf:6: expected certificate or ca, got password" },
+	{ "require client ca: relative path", SRV("a",
+	    "\tlocation \"/a/*\" {\n\t\trequire client ca \"ca.pem\"\n"
+	    "\t}\n"), "t.conf:6: require client ca: \"ca.pem\" is not an "
+	    "absolute path" },
+	{ "default type: not a MIME type", SRV("a",
+	    "\tdefault type \"text\"\n"),
+	    "t.conf:5: default type: \"text\" is not a MIME type" },
+	{ "index: a path", SRV("a", "\tindex \"a/b.gmi\"\n"),
+	    "t.conf:5: index: \"a/b.gmi\" is not a file name" },
+	{ "auto index maybe", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tauto index maybe\n\t}\n"),
+	    "t.conf:6: expected on or off, got maybe" },
+	{ "lang in a location: not a tag", SRV("a", "\tlocation \"/a/*\" {\n"
+	    "\t\tlang \"en us\"\n\t}\n"),
+	    "t.conf:6: lang: \"en us\" is not a language tag" },
 	{ "unknown directive", "foo 1\n" MINIMAL,
 	    "t.conf:1: unknown directive foo" },
 	{ "unknown directive in server",
@@ -543,6 +601,51 @@ check_no_tickets(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+/* The locations of check's config, each as written. */
+static int
+check_locations(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+	const struct location	*l = s->locs;
+
+	if (s->nlocs != 5 || s->auto_index != 0 ||
+	    strcmp(s->index_file, "main.gmi") != 0 ||
+	    strcmp(s->default_type, "text/plain") != 0 || !s->wants_cert) {
+		snprintf(why, len, "server settings: %d locations", s->nlocs);
+		return 0;
+	}
+	if (strcmp(l[0].glob, "/old/*") != 0 || l[0].strip != 1 ||
+	    l[0].block != 31 || strcmp(l[0].meta, "/new%p") != 0 ||
+	    l[0].need_cert || l[0].line != 9) {
+		snprintf(why, len, "location 1: %s %d %d %s line %d",
+		    l[0].glob, l[0].strip, l[0].block, l[0].meta, l[0].line);
+		return 0;
+	}
+	if (l[1].block != 52 || strcmp(l[1].meta, "gone") != 0) {
+		snprintf(why, len, "location 2");
+		return 0;
+	}
+	if (strcmp(l[2].ca_file, "/etc/ca.pem") != 0 || !l[2].need_cert ||
+	    !l[2].has_lang || strcmp(l[2].lang, "fr") != 0 ||
+	    l[2].auto_index != 1) {
+		snprintf(why, len, "location 3");
+		return 0;
+	}
+	if (l[3].nallow != 2 || !l[3].need_cert || strcmp(l[3].allow[0],
+	    "SHA256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789") != 0) {
+		snprintf(why, len, "location 4: %d, %s", l[3].nallow,
+		    l[3].allow[0]);
+		return 0;
+	}
+	if (l[4].block != 40 || strcmp(l[4].meta, "temporary failure") != 0 ||
+	    l[4].auto_index != -1 || l[4].has_lang) {
+		snprintf(why, len, "location 5");
+		return 0;
+	}
+	return 1;
+}
+
 static const struct good_test good_tests[] = {
 	{ "session-tickets 3600", "session-tickets 3600\n" MINIMAL,
 	    check_tickets },
@@ -608,6 +711,21 @@ static const struct good_test good_tests[] = {
 	    SRV("b", "\tsearch \"Find \\\"pages\\\"\"\n"
 	    "\tlisten gopher on 127.0.0.1 port 71\n")
 	    SRV("c", "\tlisten gopher on 127.0.0.1 port 72\n"), check_search },
+	{ "locations: each directive, in the file's order",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tauto index off\n\tindex \"main.gmi\"\n"
+	    "\tdefault type \"text/plain\"\n"
+	    "\tlocation \"/old/*\" {\n\t\tstrip 1\n"
+	    "\t\tblock return 31 \"/new%p\"\n\t}\n"
+	    "\tlocation \"/gone.gmi\" { block return 52 \"gone\" }\n"
+	    "\tlocation \"/m/*\" {\n\t\trequire client ca \"/etc/ca.pem\"\n"
+	    "\t\tlang \"fr\"\n\t\tauto index on\n\t}\n"
+	    "\tlocation \"/p/*\" {\n\t\tallow client \"SHA256:"
+	    "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\"\n"
+	    "\t\tallow client \"SHA256:"
+	    "0000000000000000000000000000000000000000000000000000000000000000\"\n"
+	    "\t}\n\tlocation \"*\" {\n\t\tblock\n\t}\n"),
+	    check_locations },
 	{ "gopher only needs no cert; default port 70",
 	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on 127.0.0.1\n}\n",
 	    check_gopher_only },
