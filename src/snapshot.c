@@ -165,8 +165,9 @@ snapshot_lookup(const struct snapshot *s, enum proto proto, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->loc = -1;
-	if ((e = snapshot_find(s, path, len)) == NULL ||
-	    (proto == PROTO_GEMINI ? e->gemini : e->gopher) == NULL)
+	/* A directory without a page or a listing has no reply. */
+	if ((e = snapshot_find(s, path, len)) == NULL || (e->stream == NULL &&
+	    (proto == PROTO_GEMINI ? e->gemini : e->gopher) == NULL))
 		return -1;
 	r->loc = e->loc;
 	if (proto == PROTO_GEMINI) {
