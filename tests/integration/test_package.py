@@ -32,7 +32,7 @@ swapped by a bind mount no other process sees.
 
 Needs root, dpkg-dev, debhelper, lintian, unshare; refuses to run where
 capsuled is installed already (it would be purged).  At most one run at
-a time per machine (a lock in /run/lock).
+a time per machine (a lock in /run/lock, or /tmp).
 """
 
 import fcntl
@@ -69,7 +69,9 @@ PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 SCAN = ("/etc", "/lib/systemd", "/usr/lib/systemd", "/usr/sbin", "/usr/bin",
         "/usr/share/doc", "/usr/share/man", "/usr/share/capsuled",
         "/var/lib", "/var/log", "/run")
-LOCK = "/run/lock/capsuled-package-test.lock"
+# /run/lock where the system has one (boot makes it), else /tmp.
+LOCK = os.path.join("/run/lock" if os.path.isdir("/run/lock") else "/tmp",
+                    "capsuled-package-test.lock")
 
 
 def run(argv, timeout=120, env=None, cwd=None):
