@@ -92,27 +92,42 @@ SANDBOXTEST_OBJS = $(filter-out $(BUILD)/obj/sandbox.o,$(OBJS)) \
 
 all: $(BUILD)/$(PROG)
 
-$(BUILD)/$(PROG): $(OBJS)
+# What is built depends on the flags it was built with, kept in
+# $(BUILD)/.flags and rewritten only when they change: a probe that a
+# newly installed package changes (valgrind's header, pkg-config's
+# answers), as between make run and make check on a fresh machine,
+# rebuilds what was built without it.
+BUILD_FLAGS =	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
+
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/$(PROG): $(OBJS) $(BUILD)/.flags
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS)
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PURE_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PURE_OBJS) \
+    $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS)
 
 $(BUILD)/tests/test_parse: tests/unit/test_parse.c tests/unit/unit.h \
-    $(PURE_OBJS) $(PARSE_OBJS)
+    $(PURE_OBJS) $(PARSE_OBJS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) $(PARSE_OBJS)
 
-$(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS)
+$(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DCAPSULED_SANDBOX_TEST -c -o $@ src/sandbox.c
 
-$(SANDBOXTEST): $(SANDBOXTEST_OBJS)
+$(SANDBOXTEST): $(SANDBOXTEST_OBJS) $(BUILD)/.flags
 	$(CC) $(LDFLAGS) -o $@ $(SANDBOXTEST_OBJS) $(LDLIBS)
 
 # run and check: first the Debian packages they need (.ci/deps), then
@@ -148,7 +163,7 @@ unit: $(UNIT_TESTS)
 # Only for tests: makes a live process run one system call (ptrace).
 INJECT =	$(BUILD)/tools/inject
 
-$(INJECT): tests/tools/inject.c
+$(INJECT): tests/tools/inject.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/inject.c
 
@@ -171,11 +186,18 @@ FUZZ_CFLAGS =	$(SAN_FLAGS) $(WARNINGS) -std=c11 -D_GNU_SOURCE \
 FUZZERS =	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OBJS =	$(PURE_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(HDRS)
+FUZZ_FLAGS =	$(FUZZ_CC) $(FUZZ_CFLAGS)
+
+$(FUZZ_BUILD)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(FUZZ_FLAGS)' | cmp -s - $@ || echo '$(FUZZ_FLAGS)' >$@
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(HDRS) $(FUZZ_BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
+    $(FUZZ_BUILD)/.flags
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
 
 .PRECIOUS: $(FUZZ_BUILD)/obj/%.o
@@ -196,7 +218,7 @@ hardening: asan fuzz-build
 BENCH_LIBS :=	$(shell $(PKG_CONFIG) --libs libtls libssl libcrypto \
 		    2>/dev/null || echo -ltls -lssl -lcrypto)
 
-$(BUILD)/bench/%: tests/bench/%.c
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_LIBS)
 

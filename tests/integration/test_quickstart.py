@@ -14,7 +14,10 @@ the only difference) must:
   protocols and both addresses;
 - answer the README's search examples with at least one page each;
 - stop on Ctrl-C (SIGINT to the terminal's process group) with no
-  process left; a second `make run` reuses the certificate.
+  process left; a second `make run` reuses the certificate;
+- rebuild what was built with other flags (make run builds before make
+  check installs valgrind, whose header the Makefile probes for), and
+  only that.
 
 asan: left out (it builds and runs its own copy, not $CAPSULED)
 test-timeout: 600
@@ -42,12 +45,15 @@ def has_v6_loopback():
         return True
 
 
+MAKE_ENV = dict(os.environ)
+for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+    MAKE_ENV.pop(k, None)
+
+
 class MakeRun:
     def __init__(self, src, gem, gop):
         self.log = os.path.join(src, "..", "make-run.log")
-        env = dict(os.environ)
-        for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
-            env.pop(k, None)
+        env = MAKE_ENV
         f = open(self.log, "wb")
         # A session of its own: Ctrl-C reaches its whole process group.
         self.proc = subprocess.Popen(
@@ -128,7 +134,7 @@ def readme_searches():
 
 addrs = ["127.0.0.1"] + (["::1"] if has_v6_loopback() else [])
 searches = readme_searches()
-plan(10 + 2 * len(addrs) + len(searches))
+plan(12 + 2 * len(addrs) + len(searches))
 tmp = tempfile.mkdtemp(prefix="capsuled-quick-")
 runs = []
 try:
@@ -212,6 +218,18 @@ try:
           "quickstart: a second make run reuses the certificate",
           r2.text()[-1000:])
     r2.ctrl_c()
+
+    def make_hash_o(*args):
+        p = subprocess.run(["make", "build/obj/hash.o"] + list(args),
+                           cwd=src, env=MAKE_ENV, capture_output=True,
+                           text=True, timeout=120)
+        return p.stdout + p.stderr
+    out = make_hash_o("OPT=-O0")
+    check("-O0" in out and "-c -o build/obj/hash.o" in out,
+          "quickstart: an object built with other flags is rebuilt", out)
+    out = make_hash_o("OPT=-O0")
+    check("-c -o build/obj/hash.o" not in out,
+          "quickstart: and not again while the flags stay", out)
 finally:
     for r in runs:
         if r.proc.poll() is None:
