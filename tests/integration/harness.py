@@ -485,10 +485,24 @@ def read_all(sock, timeout=5):
 
 
 def client_context():
+    """A client that tells a close_notify from a bare TCP close.  Debian
+    12's python3 (3.11.2-6+deb12u9 on) sets OP_IGNORE_UNEXPECTED_EOF by
+    default, which makes the two look alike (recv() returns b"" for
+    both); without it OpenSSL reports the bare close (ragged())."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
     return ctx
+
+
+def ragged(e):
+    """Is the exception e a TLS connection closed without close_notify?
+    SSLEOFError in most Python versions, a plain SSLError with the
+    reason UNEXPECTED_EOF_WHILE_READING in some (Debian 12's)."""
+    return isinstance(e, ssl.SSLEOFError) or (
+        isinstance(e, ssl.SSLError) and
+        getattr(e, "reason", None) == "UNEXPECTED_EOF_WHILE_READING")
 
 
 # What gemini_raw and plain_raw append when the server neither answered
@@ -519,10 +533,13 @@ def gemini_raw(addr, port, data, sni, timeout=5, ctx=None):
                 clean = True
                 break
             chunks.append(b)
-    except (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError):
+    except (ConnectionResetError, BrokenPipeError):
         pass
     except socket.timeout:
         chunks.append(TIMEOUT)
+    except ssl.SSLError as e:
+        if not ragged(e):
+            raise
     finally:
         tls.close()
     return b"".join(chunks), clean

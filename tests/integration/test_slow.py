@@ -30,7 +30,7 @@ import threading
 import time
 
 from harness import (check, client_context, Daemon, done, gemini_raw,
-                     gopher_menu, plain_raw, plan, wait_for)
+                     gopher_menu, plain_raw, plan, ragged, wait_for)
 
 plan(33)
 
@@ -324,10 +324,9 @@ try:
                 if not b:
                     break
                 got += len(b)
-        except ssl.SSLEOFError:
-            ending = "no close_notify"
         except (ConnectionResetError, ssl.SSLError) as e:
-            ending = "reset: %s" % e.__class__.__name__
+            ending = "no close_notify" if ragged(e) else \
+                "reset: %s" % e.__class__.__name__
         except socket.timeout:
             ending = "timeout"
         s.close()
