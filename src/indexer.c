@@ -325,7 +325,9 @@ indexer_finish(struct indexer *x, struct search_page *pages, size_t npages,
 	indexer_sort_pool = x->pool;
 	for (i = 0; i < x->nterms; i++)
 		x->terms[i].slot = (uint32_t)i;	/* old id */
-	qsort(x->terms, x->nterms, sizeof(*x->terms), indexer_cmp);
+	/* No gemtext, no words, no terms array: qsort(NULL) is undefined. */
+	if (x->nterms > 0)
+		qsort(x->terms, x->nterms, sizeof(*x->terms), indexer_cmp);
 	if ((rank = calloc(x->nterms + 1, sizeof(*rank))) == NULL ||
 	    (start = calloc(x->nterms + 1, sizeof(*start))) == NULL ||
 	    (order = calloc(x->nposts + 1, sizeof(*order))) == NULL)

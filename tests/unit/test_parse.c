@@ -780,6 +780,7 @@ test_files(void)
 	struct config	*conf;
 	const char	*err = NULL;
 	FILE		*fp;
+	size_t		 i, extra;
 	int		 rc;
 
 	if (mkdtemp(dir) == NULL) {
@@ -815,7 +816,74 @@ test_files(void)
 		printf("#   got: %s\n", rc == -1 ? err : "success");
 	config_free(conf);
 	unlink(path);
+
+	/* CONF_SIZE_MAX: a file of exactly that size is read, not one more. */
+	snprintf(path, sizeof(path), "%s/big.conf", dir);
+	for (extra = 0; extra <= 1; extra++) {
+		if ((fp = fopen(path, "w")) == NULL)
+			break;
+		fputs(MINIMAL, fp);
+		for (i = strlen(MINIMAL); i < CONF_SIZE_MAX - 1 + extra; i++)
+			fputc(i % 64 == 0 ? '\n' : '#', fp);
+		fputc('\n', fp);
+		fclose(fp);
+		conf = config_new();
+		rc = parse_file(conf, path, &err);
+		snprintf(want, sizeof(want), "%s: larger than %d bytes", path,
+		    CONF_SIZE_MAX);
+		UNIT_CHECK(extra ? rc == -1 && strcmp(err, want) == 0 :
+		    rc == 0 && TAILQ_FIRST(&conf->servers) != NULL,
+		    "file: %d bytes (CONF_SIZE_MAX %s) %s", CONF_SIZE_MAX +
+		    (int)extra, extra ? "+ 1" : "exactly",
+		    extra ? "are refused" : "are read");
+		if (rc == -1 && !extra)
+			printf("#   got: %s\n", err);
+		config_free(conf);
+	}
+	unlink(path);
 	rmdir(dir);
+}
+
+/* CONF_TOKEN_MAX (1023) bytes in a word or a string, not one more. */
+static void
+test_tokens(void)
+{
+	static char	 text[CONF_TOKEN_MAX + 256], want[CONF_TOKEN_MAX + 64];
+	struct config	*conf;
+	const char	*err = NULL;
+	size_t		 len;
+	int		 rc;
+
+	for (len = CONF_TOKEN_MAX; len <= CONF_TOKEN_MAX + 1; len++) {
+		/* A string: as a root, any length up to the limit will do. */
+		snprintf(text, sizeof(text), "server \"a\" {\n\troot \"/%0*d\"\n"
+		    "\tlisten gopher on 127.0.0.1 port 70\n}\n",
+		    (int)len - 1, 0);
+		conf = config_new();
+		rc = parse_buffer(conf, "t.conf", text, strlen(text), &err);
+		UNIT_CHECK(len == CONF_TOKEN_MAX ? rc == 0 &&
+		    strlen(TAILQ_FIRST(&conf->servers)->root) == len :
+		    rc == -1 && strcmp(err, "t.conf:2: string too long (1023 "
+		    "bytes at most)") == 0,
+		    "token: a string of %zu bytes is %s", len,
+		    len == CONF_TOKEN_MAX ? "read whole" : "too long");
+		if (rc == -1 && len == CONF_TOKEN_MAX)
+			printf("#   got: %s\n", err);
+		config_free(conf);
+
+		/* A word: read whole, it is an unknown directive. */
+		memset(text, 'w', len);
+		text[len] = '\n';
+		conf = config_new();
+		rc = parse_buffer(conf, "t.conf", text, len + 1, &err);
+		snprintf(want, sizeof(want), "t.conf:1: unknown directive %.*s",
+		    (int)len, text);
+		UNIT_CHECK(rc == -1 && strcmp(err, len == CONF_TOKEN_MAX ? want :
+		    "t.conf:1: word too long") == 0,
+		    "token: a word of %zu bytes is %s", len,
+		    len == CONF_TOKEN_MAX ? "read whole" : "too long");
+		config_free(conf);
+	}
 }
 
 int
@@ -823,13 +891,14 @@ main(void)
 {
 	size_t	i;
 
-	/* One check per table row, and test_files' three. */
+	/* One check per table row, test_files' five, test_tokens' four. */
 	UNIT_PLAN((int)(sizeof(bad_tests) / sizeof(bad_tests[0]) +
-	    sizeof(good_tests) / sizeof(good_tests[0])) + 3);
+	    sizeof(good_tests) / sizeof(good_tests[0])) + 5 + 4);
 	for (i = 0; i < sizeof(bad_tests) / sizeof(bad_tests[0]); i++)
 		run_bad(&bad_tests[i]);
 	for (i = 0; i < sizeof(good_tests) / sizeof(good_tests[0]); i++)
 		run_good(&good_tests[i]);
 	test_files();
+	test_tokens();
 	UNIT_DONE();
 }

@@ -220,6 +220,17 @@ test_v2(void)
 	UNIT_CHECK(proxy_parse(b, 16, &r, &err) == -1,
 	    "v2 longer than PROXY_HEADER_MAX is refused at once");
 
+	/* PROXY_HEADER_MAX (536) bytes in all is the longest taken. */
+	n = v2(b, 1, 0x11, a4, sizeof(a4), PROXY_HEADER_MAX - 16 - 12);
+	UNIT_CHECK(n == 536 && proxy_parse(b, n - 1, &r, &err) == 0 &&
+	    proxy_parse(b, n, &r, &err) == 1 && r.hdrlen == 536 && !r.local,
+	    "v2 of exactly %d bytes (TLVs after the addresses) is read whole",
+	    PROXY_HEADER_MAX);
+	n = v2(b, 1, 0x11, a4, sizeof(a4), PROXY_HEADER_MAX - 16 - 12 + 1);
+	UNIT_CHECK(n == 537 && proxy_parse(b, 16, &r, &err) == -1 &&
+	    proxy_parse(b, n, &r, &err) == -1,
+	    "v2 of %d bytes is refused, from its first 16", PROXY_HEADER_MAX + 1);
+
 	n = v2(b, 1, 0x11, a4, sizeof(a4), 0);
 	b[5] = 0;
 	UNIT_CHECK(proxy_parse(b, n, &r, &err) == -1,
@@ -231,7 +242,7 @@ test_v2(void)
 int
 main(void)
 {
-	UNIT_PLAN(60);
+	UNIT_PLAN(62);
 	test_v1();
 	test_v1_limits();
 	test_v2();
