@@ -51,7 +51,7 @@ struct worker {
 	int			 sock;		/* -1 once the worker let go */
 	int			 retired;	/* asked to go */
 	int			 gen;
-	time_t			 started;
+	long long		 started;	/* parent_ms() */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -246,6 +246,21 @@ parent_helper_restart(enum helper_role role)
 }
 
 /*
+ * Milliseconds on the monotonic clock, for the respawn limit: with
+ * whole wall-clock seconds, a worker that died 10 ms after it started
+ * could be replaced at once (a second boundary in between) or after
+ * almost two seconds.
+ */
+static long long
+parent_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
  * Fork one worker of the current generation.  In the child, every
  * descriptor that belongs to another worker or to the previous
  * configuration is closed (and that configuration freed), so that a
@@ -296,7 +311,7 @@ parent_spawn(struct config *old)
 	w->pid = pid;
 	w->sock = p[1];
 	w->gen = parent_gen;
-	w->started = time(NULL);
+	w->started = parent_ms();
 	TAILQ_INSERT_TAIL(&parent_workers, w, entry);
 	return 0;
 }
@@ -416,9 +431,10 @@ parent_reap_helper(pid_t pid, int status)
 }
 
 static void
-parent_reap(time_t *respawn_at)
+parent_reap(long long *respawn_at)
 {
 	struct worker	*w;
+	long long	 now;
 	pid_t		 pid;
 	int		 status;
 
@@ -440,8 +456,10 @@ parent_reap(time_t *respawn_at)
 			else
 				log_warnx("worker %d exited with status %d",
 				    (int)pid, WEXITSTATUS(status));
-			*respawn_at = time(NULL) + (time(NULL) - w->started <
-			    RESPAWN_MIN_INTERVAL ? RESPAWN_MIN_INTERVAL : 0);
+			now = parent_ms();
+			*respawn_at = now + (now - w->started <
+			    RESPAWN_MIN_INTERVAL * 1000LL ?
+			    RESPAWN_MIN_INTERVAL * 1000LL : 0);
 		} else if (WIFSIGNALED(status))
 			log_warnx("retired worker %d killed by signal %d",
 			    (int)pid, WTERMSIG(status));
@@ -532,7 +550,7 @@ parent_shutdown(void)
 	struct helper	*h;
 	time_t		deadline = time(NULL) + TIMEOUT_RETIRE + 5;
 	unsigned char	sig;
-	time_t		ignored;
+	long long	ignored;
 
 	log_info("shutting down");
 	parent_retire(0);
@@ -616,7 +634,8 @@ parent_main(struct config *conf, const struct load_opts *opts,
 {
 	struct pollfd	 pfd;
 	unsigned char	 sig;
-	time_t		 respawn_at = 0, now;
+	long long	 respawn_at = 0, ms;
+	time_t		 now;
 	int		 i, timeout;
 
 	parent_conf = conf;
@@ -635,12 +654,14 @@ parent_main(struct config *conf, const struct load_opts *opts,
 			continue;
 		}
 		if (parent_count(parent_gen) < parent_conf->prefork) {
-			if (respawn_at <= now) {
+			ms = parent_ms();
+			if (respawn_at <= ms) {
 				if (parent_spawn(NULL) == -1)
-					respawn_at = now + 1;
+					respawn_at = ms + 1000;
 				continue;
 			}
-			timeout = (int)(respawn_at - now) * 1000;
+			if (timeout == -1 || respawn_at - ms < timeout)
+				timeout = (int)(respawn_at - ms);
 		}
 		pfd.fd = parent_sigpipe[0];
 		pfd.events = POLLIN;
