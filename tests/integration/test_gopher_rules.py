@@ -188,14 +188,20 @@ try:
 
     # Menus generated from nasty gemtext, a nasty gophermap, listings.
     widest = 0
-    for sel in ("/", "/nasty.gmi", "/mapped/", "/links/", "/guide/",
-                "/\u4e2d\u6587 dir/", "/\u4e2d\u6587 dir/page.gmi"):
+    for sel, first in (("/", "iRoot\t"), ("/nasty.gmi", "i" + CJK),
+                       ("/mapped/", "ii" + CJK),
+                       ("/links/", "iIndex of /links/\t"),
+                       ("/guide/", "iIndex of /guide/\t"),
+                       ("/\u4e2d\u6587 dir/", "iIndex of /\u4e2d\u6587 dir/\t"),
+                       ("/\u4e2d\u6587 dir/page.gmi", "i" + CJK + "\t")):
         m = d.gopher(sel)
         ok, why, w = strict_menu(m)
         widest = max(widest, w)
-        check(ok, "gopher menu %r: 4 fields, no TAB/CR/NUL/control byte "
-              "inside, <= 67 columns cut at UTF-8 boundaries, .CRLF last" %
-              sel, why)
+        if ok and not m.startswith(first.encode()):
+            ok, why = False, "not that page's menu: %r" % m[:80]
+        check(ok, "gopher menu %r: its own, 4 fields, no TAB/CR/NUL/control "
+              "byte inside, <= 67 columns cut at UTF-8 boundaries, .CRLF "
+              "last" % sel, why)
     check(widest >= 60, "gopher: long lines were wrapped or cut to fill "
           "the width (widest %d columns)" % widest)
     nasty = d.gopher("/nasty.gmi")
@@ -210,10 +216,19 @@ try:
           "root, where nothing is found", climb)
     bad_sel = [l for l in lines if l[:1] == b"0" and
                (b"a\tb" in l or b"\r" in l.split(b"\t")[1])]
-    check(not bad_sel, "gopher: links whose selector would hold a TAB, CR "
-          "or NUL are shown as text", bad_sel)
-    check(d.gopher("/mapped/").count(b"after the end marker") == 0,
-          "gopher: a gophermap ends at its '.' line")
+    web = [b"h%s in selector\tURL:gopher://example.net%s\tlocalhost\t%d" %
+           (what, sel, d.gopher_port) for what, sel in
+           ((b"tab", b":7071/0/a%09b.txt"), (b"crlf", b"/1/x%0D%0Ay"),
+            (b"nul", b"/0/a%00b"))]
+    check(not bad_sel and all(w in lines for w in web),
+          "gopher: links whose selector would hold a TAB, CR or NUL become "
+          "URL: items that keep them escaped", (bad_sel, web))
+    mapped = d.gopher("/mapped/")
+    check(mapped.endswith(b"\r\ni..\t\tlocalhost\t%d\r\n.\r\n" %
+                          d.gopher_port) and
+          b"after the end marker" not in mapped,
+          "gopher: a gophermap ends at its '.' line: the '..' line before "
+          "it is the last one shown", mapped[-120:])
 
     text = d.gopher("/notes.txt")
     check(text == b"..\nline\n..\r\nend\n..",
@@ -356,7 +371,7 @@ try:
     check(not alive["bad"] and alive["count"] == len(probes) + len(big) + 1,
           "gopher: the root menu still answers after each of %d hostile "
           "requests" % alive["count"], alive["bad"])
-    check(d.workers() == workers,
+    check(workers and d.workers() == workers,
           "gopher: no worker died during the hostile requests",
           (workers, d.workers(), d.logtext()[-1500:]))
 finally:
