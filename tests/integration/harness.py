@@ -516,7 +516,8 @@ RESET = b"<reset>"
 WAIT = float(os.environ.get("CAPSULED_TEST_WAIT") or 0)
 
 
-def _wait(timeout):
+def capped(timeout):
+    """A client timeout, capped by CAPSULED_TEST_WAIT when it is set."""
     return min(timeout, WAIT) if WAIT > 0 else timeout
 
 
@@ -528,7 +529,7 @@ def gemini_raw(addr, port, data, sni, timeout=5, ctx=None):
     ctx = ctx or client_context()
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.settimeout(_wait(timeout))
+    sock.settimeout(capped(timeout))
     sock.connect((addr, port))
     tls = ctx.wrap_socket(sock, server_hostname=sni,
                           suppress_ragged_eofs=False)
@@ -560,7 +561,7 @@ def plain_raw(addr, port, data, timeout=5):
     seconds without closing TIMEOUT."""
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.settimeout(_wait(timeout))
+    sock.settimeout(capped(timeout))
     sock.connect((addr, port))
     chunks = []
     try:

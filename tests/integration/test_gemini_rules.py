@@ -18,7 +18,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import Daemon, check, client_context, done, s_client, plan
+from harness import (Daemon, capped, check, client_context, done, plan,
+                     s_client)
 
 plan(93)
 
@@ -164,7 +165,7 @@ try:
 
     # A request that arrives in pieces, one TLS record each.
     ctx = client_context()
-    raw = socket.create_connection(("127.0.0.1", P), 5)
+    raw = socket.create_connection(("127.0.0.1", P), capped(5))
     tls = ctx.wrap_socket(raw, server_hostname="localhost")
     for piece in (b"gem", b"ini://local", b"host:%d/guide/" % P, b"part.gmi",
                   b"\r", b"\n"):
@@ -305,7 +306,7 @@ try:
 
     # A plain-text request to the TLS port is not answered in clear.
     s = socket.create_connection(("127.0.0.1", P), 5)
-    s.settimeout(5)
+    s.settimeout(capped(5))
     s.sendall(d.url("/").encode() + b"\r\n")
     try:
         reply = s.recv(4096)

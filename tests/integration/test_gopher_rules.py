@@ -15,8 +15,8 @@ import socket
 import time
 import unicodedata
 
-from harness import (RESET, TIMEOUT, Daemon, check, done, gopher_menu,
-                     menu_ok, plan)
+from harness import (RESET, TIMEOUT, Daemon, capped, check, done,
+                     gopher_menu, menu_ok, plan)
 
 plan(87)
 
@@ -350,7 +350,7 @@ try:
         still_alive(name)
     # The same, trickled in 8 KB pieces without reading the reply.
     s = socket.create_connection(("127.0.0.1", d.gopher_port), 5)
-    s.settimeout(5)
+    s.settimeout(capped(5))
     sent = 0
     try:
         for _ in range(13):

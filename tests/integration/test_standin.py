@@ -10,7 +10,7 @@ is what any server that leaks nothing and speaks sane TLS gets right:
 no byte from outside the capsule, no content without TLS, no early data.
 
 The four runs wait mostly on timeouts, so they run at once, with each
-client timeout capped at 0.2 s (CAPSULED_TEST_WAIT; capsuled answers in
+client timeout capped at 0.1 s (CAPSULED_TEST_WAIT; capsuled answers in
 milliseconds, the stand-ins never or at once).
 
 asan: left out (no capsuled runs here: the stand-in is the server)
@@ -33,7 +33,7 @@ plan(len(RUNS))
 procs = []
 for suite, mode in RUNS:
     env = dict(os.environ, CAPSULED=os.path.join(HERE, "standin.py"),
-               CAPSULED_STANDIN=mode, CAPSULED_TEST_WAIT="0.2")
+               CAPSULED_STANDIN=mode, CAPSULED_TEST_WAIT="0.1")
     env.pop("CAPSULED_SANITIZED", None)
     procs.append(subprocess.Popen(
         [sys.executable, os.path.join(HERE, suite)], env=env, cwd=HERE,
