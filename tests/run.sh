@@ -19,12 +19,26 @@
 # Each file gets 300 seconds, or what a line "test-timeout: SECONDS" near
 # its top asks for, or TEST_TIMEOUT seconds when that is set.  Then it is
 # killed with its whole process group (SIGTERM, SIGKILL 10 s later) and
-# fails by name, so `make check` never hangs.
+# fails by name, so `make check` never hangs; an interrupted run stops
+# the files it started the same way.
+#
+# An integration test that mostly waits (a deadline of a minute, say)
+# and uses no fixed port may say "test-background: yes" near its top: it
+# starts first, runs while the others do, and is counted at the end.
 
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-log=$(mktemp "${TMPDIR:-/tmp}/capsuled-tests.XXXXXX")
-trap 'rm -f "$log"' EXIT INT TERM
+work=$(mktemp -d "${TMPDIR:-/tmp}/capsuled-tests.XXXXXX")
+log=$work/log
+running=
+# timeout(1) forwards TERM to the test's process group, then KILLs it.
+stop_running() {
+	for p in $running; do
+		kill -TERM "$p" 2>/dev/null
+	done
+}
+trap 'rm -rf "$work"' EXIT
+trap 'stop_running; exit 130' INT TERM
 passed=0
 failed=0
 matched=0
@@ -53,25 +67,40 @@ limit_of() {
 	echo "${TEST_TIMEOUT:-${n:-300}}"
 }
 
-# run_one NAME SOURCE COMMAND...: run one test file and count it.
-run_one() {
-	name=$1
-	src=$2
+# start OUT SOURCE COMMAND...: run COMMAND in the background, output to
+# OUT, under its time limit; $tpid is timeout(1)'s pid, which leads the
+# test's process group (it puts itself and the test in one of their own,
+# so that daemons the test started are signalled too).
+start() {
+	out=$1
+	limit=$(limit_of "$2")
 	shift 2
-	case $name in *${TESTS:-}*) ;; *) return ;; esac
-	matched=$((matched + 1))
-	limit=$(limit_of "$src")
-	echo "# $name"
-	t0=$(date +%s)
-	# timeout(1) puts itself and the test in a process group of their
-	# own and signals all of it, daemons the test started included.
-	timeout -k 10 "$limit" "$@" >"$log" 2>&1
+	timeout -k 10 "$limit" "$@" >"$out" 2>&1 &
+	tpid=$!
+	running="$running $tpid"
+}
+
+# finish PID: its exit status, once it has ended.
+finish() {
+	wait "$1"
 	rc=$?
-	cat "$log"
-	p=$(grep -c '^ok ' "$log")
-	f=$(grep -c '^not ok ' "$log")
-	plans=$(grep -c '^1\.\.[0-9][0-9]*$' "$log")
-	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
+	left=
+	for p in $running; do
+		[ "$p" = "$1" ] || left="$left $p"
+	done
+	running=$left
+	return "$rc"
+}
+
+# count NAME OUT RC LIMIT T0: show a file's output and count its checks.
+count() {
+	name=$1
+	cat "$2"
+	rc=$3
+	p=$(grep -c '^ok ' "$2")
+	f=$(grep -c '^not ok ' "$2")
+	plans=$(grep -c '^1\.\.[0-9][0-9]*$' "$2")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$2" | head -1)
 	ran=$((p + f))
 	if [ "$plans" -ne 1 ]; then
 		echo "not ok - $name printed $plans plan lines (want one" \
@@ -87,16 +116,52 @@ run_one() {
 	fi
 	# A status that neither a failed check nor the plan explains.
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "not ok - $name did not finish in $limit s (killed)"
+		echo "not ok - $name did not finish in $4 s (killed)"
 		f=$((f + 1))
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=$((f + 1))
 	fi
-	echo "# $name: $p passed, $f failed, $(($(date +%s) - t0)) s"
+	echo "# $name: $p passed, $f failed, $(($(date +%s) - $5)) s"
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
+
+selected() {
+	case $1 in *${TESTS:-}*) return 0 ;; esac
+	return 1
+}
+
+background() {
+	head -30 "$1" 2>/dev/null | grep -q 'test-background: yes'
+}
+
+# run_one NAME SOURCE COMMAND...: run one test file and count it.
+run_one() {
+	name=$1
+	selected "$name" || return 0
+	matched=$((matched + 1))
+	echo "# $name"
+	t0=$(date +%s)
+	src=$2
+	shift 2
+	start "$log" "$src" "$@"
+	finish "$tpid"
+	count "$name" "$log" "$?" "$limit" "$t0"
+}
+
+# The background files start now; their names and pids wait in $work.
+bg=0
+for t in "$top"/tests/integration/test_*.py; do
+	name=integration/$(basename "$t")
+	selected "$name" && background "$t" || continue
+	bg=$((bg + 1))
+	matched=$((matched + 1))
+	start "$work/bg$bg" "$t" env CAPSULED="$top/$build/capsuled" \
+	    python3 "$t"
+	echo "$name $tpid $limit $(date +%s)" >"$work/bg$bg.job"
+	echo "# $name: started in the background"
+done
 
 for t in "$top/$build"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -112,8 +177,18 @@ done
 
 for t in "$top"/tests/integration/test_*.py; do
 	[ -f "$t" ] || continue
+	background "$t" && continue
 	run_one "integration/$(basename "$t")" "$t" \
 	    env CAPSULED="$top/$build/capsuled" python3 "$t"
+done
+
+i=0
+while [ "$i" -lt "$bg" ]; do
+	i=$((i + 1))
+	read -r name pid limit t0 <"$work/bg$i.job"
+	echo "# $name (in the background)"
+	finish "$pid"
+	count "$name" "$work/bg$i" "$?" "$limit" "$t0"
 done
 
 if [ "$matched" -eq 0 ]; then
@@ -136,10 +211,9 @@ if [ -n "$in_git" ]; then
 		passed=$((passed + 1))
 	else
 		echo "not ok - tree: the tests left files behind or changed them"
-		printf '%s\n' "$tree_before" >"$log.before"
-		printf '%s\n' "$tree_after" >"$log.after"
-		diff "$log.before" "$log.after" | sed 's/^/#   /'
-		rm -f "$log.before" "$log.after"
+		printf '%s\n' "$tree_before" >"$work/before"
+		printf '%s\n' "$tree_after" >"$work/after"
+		diff "$work/before" "$work/after" | sed 's/^/#   /'
 		failed=$((failed + 1))
 	fi
 else

@@ -8,6 +8,9 @@ it short; all that time the client kept making progress, so the default
 test waits a minute for that, so a sanitizer build is spared it (the
 retirement's other paths run there in test_reload.py).
 
+It runs in the background while the other files run (test-background:
+yes): it only waits, and binds no fixed port.
+
 asan: left out (a minute of waiting for one constant)
 """
 
