@@ -91,7 +91,7 @@ build_search(struct snapshot *s, const char **errstr)
 	struct buf			 b;
 	const char			*prompt;
 	char				 hdr[HEADER_MAX];
-	size_t				 i, n = 0, len;
+	size_t				 i, n = 0, len, c;
 	int				 rc;
 
 	if (snapshot_find(s, SEARCH_PATH, strlen(SEARCH_PATH)) != NULL)
@@ -126,20 +126,24 @@ build_search(struct snapshot *s, const char **errstr)
 	}
 	buf_init(&b);
 	buf_adds(&b, "10 ");
-	for (i = 0; i < len; i++)
-		buf_addc(&b, (unsigned char)prompt[i] < 0x20 ||
-		    prompt[i] == 0x7f ? ' ' : prompt[i]);
+	for (i = 0; i < len; i += c) {
+		if ((c = utf8_control(prompt + i, len - i)) != 0)
+			buf_addc(&b, ' ');
+		else
+			buf_addc(&b, prompt[i]);
+		c = c != 0 ? c : 1;
+	}
 	buf_adds(&b, "\r\n");
 	rc = b.failed || (ss->input = snapshot_strdup(s, b.data,
 	    b.len)) == NULL ? -1 : 0;
 	ss->inputlen = b.len;
-	ss->prompt = ss->input + 3;
-	ss->promptlen = len;
 	buf_free(&b);
 	if (rc == -1) {
 		*errstr = "out of memory";
 		return -1;
 	}
+	ss->prompt = ss->input + 3;
+	ss->promptlen = ss->inputlen - 5;	/* a C1 became one space */
 	ss->headerlen = render_header(hdr, sizeof(hdr), "text/gemini",
 	    render_lang(s, -1));
 	if ((ss->header = snapshot_strdup(s, hdr, ss->headerlen)) == NULL) {

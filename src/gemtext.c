@@ -68,46 +68,84 @@ gemtext_expand_tabs(struct buf *dst, const char *s, size_t len)
 }
 
 /*
- * Word-wrap s into info lines of at most GOPHER_COLUMNS columns.  first
- * prefixes the first line, cont every following one.  Breaks at the last
- * space that fits; a word longer than a line is cut at a character
- * boundary.  An empty s still makes one (prefix-only) line.
+ * Where the next line of s ends when it may be width columns wide: at
+ * the last space that fits, or, for a word longer than a line, at the
+ * last character boundary that fits.  Returns the bytes of the line;
+ * *next is where the following line starts (spaces skipped).
  */
-static void
+static size_t
+gemtext_break(const char *s, size_t len, size_t width, size_t *next)
+{
+	size_t	fit, brk;
+
+	fit = brk = utf8_cut(s, len, width);
+	if (fit < len) {
+		while (brk > 0 && s[brk] != ' ')
+			brk--;
+		if (brk == 0)
+			brk = fit ? fit : utf8_charlen(s, len);
+		if (brk == 0)
+			brk = 1;
+	}
+	*next = brk;
+	while (*next < len && s[*next] == ' ')
+		(*next)++;
+	return brk;
+}
+
+/*
+ * Word-wrap s into info lines of at most GOPHER_WRAP_COLUMNS columns.
+ * first prefixes the first line, cont every following one.  An empty s
+ * still makes one (prefix-only) line.  Returns the widest line's
+ * columns.
+ */
+static size_t
 gemtext_wrap(struct gemtext_out *o, const char *first, const char *cont,
     const char *s, size_t len)
 {
 	struct buf	 line;
 	const char	*prefix = first;
-	size_t		 width, fit, brk, pcols;
+	size_t		 width, brk, next, pcols, cols, widest = 0;
 
 	buf_init(&line);
 	do {
 		pcols = utf8_columns(prefix, strlen(prefix));
-		width = GOPHER_COLUMNS > pcols ? GOPHER_COLUMNS - pcols : 1;
-		fit = utf8_cut(s, len, width);
-		brk = fit;
-		if (fit < len) {
-			while (brk > 0 && s[brk] != ' ')
-				brk--;
-			if (brk == 0)
-				brk = fit ? fit : utf8_charlen(s, len);
-			if (brk == 0)
-				brk = 1;
-		}
+		width = GOPHER_WRAP_COLUMNS > pcols ?
+		    GOPHER_WRAP_COLUMNS - pcols : 1;
+		brk = gemtext_break(s, len, width, &next);
 		buf_reset(&line);
 		buf_adds(&line, prefix);
 		buf_add(&line, s, brk);
 		gemtext_info(o, line.data, line.len);
-		s += brk;
-		len -= brk;
-		while (len > 0 && *s == ' ') {
-			s++;
-			len--;
-		}
+		if ((cols = utf8_columns(line.data, line.len)) > widest)
+			widest = cols;
+		s += next;
+		len -= next;
 		prefix = cont;
 	} while (len > 0);
 	buf_free(&line);
+	return widest;
+}
+
+/*
+ * A menu item whose label is wrapped like text: the first line is the
+ * item, the rest follow as indented info lines, so that no label is
+ * cut short or wider than a narrow terminal.  -1 (nothing written)
+ * when gopher_item refuses the selector or host.
+ */
+static int
+gemtext_item(struct gemtext_out *o, char type, const char *label,
+    size_t labellen, const char *sel, size_t sellen, const char *host,
+    int port)
+{
+	size_t	brk, next;
+
+	brk = gemtext_break(label, labellen, GOPHER_WRAP_COLUMNS, &next);
+	if (gopher_item(o->b, type, label, brk, sel, sellen, host, port) == -1)
+		return -1;
+	if (next < labellen)
+		gemtext_wrap(o, "  ", "  ", label + next, labellen - next);
+	return 0;
 }
 
 static void
@@ -124,14 +162,14 @@ gemtext_heading(struct gemtext_out *o, int level, const char *s, size_t len)
 		len--;
 	buf_init(&text);
 	buf_add(&text, s, len);
-	gemtext_wrap(o, "", "", text.data ? text.data : "", text.len);
+	cols = gemtext_wrap(o, "", "", text.data ? text.data : "", text.len);
 	/*
-	 * Levels show in any client by their underline: '=', '-', '.'.
-	 * (Upper-casing H1 would change names such as "enhance".)
+	 * Levels show in any client by their underline: '=', '-', '.',
+	 * as wide as the heading's widest line, so never wider than the
+	 * wrapped text: a client on a narrow terminal has no reason to
+	 * break it into a column of '=' lines.  (Upper-casing H1 would
+	 * change names such as "enhance".)
 	 */
-	cols = utf8_columns(text.data ? text.data : "", text.len);
-	if (cols > GOPHER_COLUMNS)
-		cols = GOPHER_COLUMNS;
 	if (cols == 0)
 		cols = 1;
 	buf_reset(&text);
@@ -141,17 +179,22 @@ gemtext_heading(struct gemtext_out *o, int level, const char *s, size_t len)
 	buf_free(&text);
 }
 
-/* Preformatted text: verbatim, but a line wider than a menu is cut. */
+/*
+ * Preformatted text: verbatim, as wide as it is (Gopher clients scroll
+ * or wrap a long line themselves; a cut at GOPHER_COLUMNS would break
+ * ASCII art and code).  Only a line wider than GOPHER_PRE_COLUMNS goes
+ * on over more info lines, so that no menu line grows without bound.
+ */
 static void
 gemtext_pre(struct gemtext_out *o, const char *s, size_t len)
 {
 	size_t	n;
 
 	do {
-		n = utf8_cut(s, len, GOPHER_COLUMNS);
+		n = utf8_cut(s, len, GOPHER_PRE_COLUMNS);
 		if (n == 0 && len > 0)
 			n = 1;
-		gemtext_info(o, s, n);
+		gopher_info_pre(o->b, s, n, o->ctx->host, o->ctx->port);
 		s += n;
 		len -= n;
 	} while (len > 0);
@@ -221,7 +264,7 @@ gemtext_local(struct gemtext_out *o, const char *dir, const char *ref,
 			type = mime_lookup(path.data)->gophertype;
 		}
 	}
-	if (gopher_item(o->b, type, label, labellen, path.data, path.len,
+	if (gemtext_item(o, type, label, labellen, path.data, path.len,
 	    o->ctx->host, o->ctx->port) == -1)
 		gemtext_wrap(o, "", "", label, labellen);
 done:
@@ -248,9 +291,9 @@ gemtext_gopher(struct gemtext_out *o, const char *url, size_t len,
 	    &pathlen) == -1)
 		return -1;
 	if (pathlen < 2)
-		return gopher_item(o->b, '1', label, labellen, "", 0, host,
+		return gemtext_item(o, '1', label, labellen, "", 0, host,
 		    u.port > 0 ? u.port : 70);
-	return gopher_item(o->b, path[1], label, labellen, path + 2,
+	return gemtext_item(o, path[1], label, labellen, path + 2,
 	    pathlen - 2, host, u.port > 0 ? u.port : 70);
 }
 
@@ -287,7 +330,7 @@ gemtext_web(struct gemtext_out *o, const char *url, size_t urllen,
 	if (url[0] == '/')
 		buf_adds(&sel, "gemini:");
 	buf_add(&sel, url, urllen);
-	if (sel.failed || gopher_item(o->b, 'h', label, labellen, sel.data,
+	if (sel.failed || gemtext_item(o, 'h', label, labellen, sel.data,
 	    sel.len, o->ctx->host, o->ctx->port) == -1)
 		gemtext_wrap(o, "", "", label, labellen);
 	buf_free(&sel);

@@ -97,7 +97,7 @@ gopher_parse_request(const char *line, size_t len, struct gopher_request *req,
 		}
 	}
 	for (n = 0; n < sellen; n++) {
-		if ((unsigned char)sel[n] < 0x20 || sel[n] == 0x7f) {
+		if (utf8_control(sel + n, sellen - n) != 0) {
 			*errstr = "control character in selector";
 			return -1;
 		}
@@ -120,15 +120,16 @@ gopher_parse_request(const char *line, size_t len, struct gopher_request *req,
 
 /*
  * Append display text to a menu line: no TAB, CR, LF or other control
- * byte may appear inside a field, bytes that are not UTF-8 become '?',
- * and the text is cut to GOPHER_COLUMNS at a character boundary.
+ * character (C0, DEL or C1) may appear inside a field and each becomes
+ * a space, bytes that are not UTF-8 become '?', and the text is cut to
+ * maxcols columns at a character boundary.
  */
 static void
-gopher_add_display(struct buf *b, const char *s, size_t len)
+gopher_add_display(struct buf *b, const char *s, size_t len, size_t maxcols)
 {
 	size_t	off = 0, n;
 
-	len = utf8_cut(s, len, GOPHER_COLUMNS);
+	len = utf8_cut(s, len, maxcols);
 	while (off < len) {
 		/* A run of printable ASCII goes in one copy. */
 		for (n = 0; off + n < len && (unsigned char)s[off + n] >= 0x20 &&
@@ -139,13 +140,11 @@ gopher_add_display(struct buf *b, const char *s, size_t len)
 			off += n;
 			continue;
 		}
-		n = utf8_charlen(s + off, len - off);
-		if (n == 0) {
-			buf_addc(b, '?');
-			off++;
-		} else if (n == 1 && ((unsigned char)s[off] < 0x20 ||
-		    s[off] == 0x7f)) {
+		if ((n = utf8_control(s + off, len - off)) != 0) {
 			buf_addc(b, ' ');
+			off += n;
+		} else if ((n = utf8_charlen(s + off, len - off)) == 0) {
+			buf_addc(b, '?');
 			off++;
 		} else {
 			buf_add(b, s + off, n);
@@ -165,7 +164,7 @@ gopher_field_ok(const char *s, size_t len)
 	size_t	i;
 
 	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if (utf8_control(s + i, len - i) != 0)
 			return 0;
 	return 1;
 }
@@ -185,7 +184,7 @@ gopher_item(struct buf *b, char type, const char *display, size_t dlen,
 	    (unsigned char)type < 0x21 || (unsigned char)type > 0x7e)
 		return -1;
 	buf_addc(b, type);
-	gopher_add_display(b, display, dlen);
+	gopher_add_display(b, display, dlen, GOPHER_COLUMNS);
 	buf_addc(b, '\t');
 	buf_add(b, sel, slen);
 	buf_addf(b, "\t%s\t%d\r\n", host, port);
@@ -198,7 +197,20 @@ gopher_info(struct buf *b, const char *text, size_t len, const char *host,
     int port)
 {
 	buf_addc(b, 'i');
-	gopher_add_display(b, text, len);
+	gopher_add_display(b, text, len, GOPHER_COLUMNS);
+	buf_addf(b, "\t\t%s\t%d\r\n", host, port);
+}
+
+/*
+ * An info line of preformatted text, kept whole up to GOPHER_PRE_COLUMNS
+ * (clients scroll or wrap it; a cut would break ASCII art and code).
+ */
+void
+gopher_info_pre(struct buf *b, const char *text, size_t len,
+    const char *host, int port)
+{
+	buf_addc(b, 'i');
+	gopher_add_display(b, text, len, GOPHER_PRE_COLUMNS);
 	buf_addf(b, "\t\t%s\t%d\r\n", host, port);
 }
 
@@ -207,7 +219,7 @@ void
 gopher_error(struct buf *b, const char *msg)
 {
 	buf_addc(b, '3');
-	gopher_add_display(b, msg, strlen(msg));
+	gopher_add_display(b, msg, strlen(msg), GOPHER_COLUMNS);
 	buf_adds(b, "\t\t" GOPHER_ERROR_HOST "\r\n.\r\n");
 }
 
@@ -292,9 +304,12 @@ gopher_url_page(struct buf *b, const char *url, size_t len)
 
 /*
  * Append a text file for Gopher type 0.  The bytes go as they are, but a
- * line that is exactly "." would end the transfer early for a client
- * that reads to the terminator, so it is sent as "..".  Returns 1 if
- * anything had to change.
+ * line that is exactly "." would end the transfer for a client that
+ * reads to the terminator, so it is sent as ". " (a dot and a space).
+ * Dot-stuffing it to ".." is no answer: lynx, sacc and curl all show the
+ * two dots, and none of them needs the end marker, which sacc would
+ * hide and lynx and curl show; ". " looks like the author's "." in all
+ * three.  No end marker is sent.  Returns 1 if anything had to change.
  */
 int
 gopher_text(struct buf *b, const char *s, size_t len)
@@ -309,7 +324,8 @@ gopher_text(struct buf *b, const char *s, size_t len)
 		n = end - off;
 		if ((n == 1 && s[off] == '.') ||
 		    (n == 2 && s[off] == '.' && s[off + 1] == '\r')) {
-			buf_addc(b, '.');
+			buf_adds(b, ". ");
+			off++;
 			changed = 1;
 		}
 		buf_add(b, s + off, end - off + (lf != NULL));

@@ -26,6 +26,8 @@ int	 gopher_parse_request(const char *, size_t, struct gopher_request *,
 int	 gopher_item(struct buf *, char, const char *, size_t, const char *,
 	    size_t, const char *, int);
 void	 gopher_info(struct buf *, const char *, size_t, const char *, int);
+void	 gopher_info_pre(struct buf *, const char *, size_t, const char *,
+	    int);
 void	 gopher_error(struct buf *, const char *);
 void	 gopher_url_page(struct buf *, const char *, size_t);
 int	 gopher_text(struct buf *, const char *, size_t);

@@ -60,19 +60,22 @@ results_scratch_for(const struct search_index *ix)
 	return results_scratch;
 }
 
-/* Copy text, controls as spaces and stray bytes as '?', while it fits. */
+/*
+ * Copy text, controls (C0, DEL, C1) as spaces and stray bytes as '?',
+ * while it fits.
+ */
 static size_t
 results_copy(char *out, size_t size, size_t o, const char *s, size_t len)
 {
-	size_t	i = 0, n;
+	size_t	i = 0, n, c;
 
 	while (i < len) {
-		if ((n = utf8_charlen(s + i, len - i)) == 0 || (n == 1 &&
-		    ((unsigned char)s[i] < 0x20 || s[i] == 0x7f))) {
+		c = utf8_control(s + i, len - i);
+		if (c != 0 || (n = utf8_charlen(s + i, len - i)) == 0) {
 			if (o + 1 >= size)
 				break;
-			out[o++] = n == 0 ? '?' : ' ';
-			i++;
+			out[o++] = c != 0 ? ' ' : '?';
+			i += c != 0 ? c : 1;
 			continue;
 		}
 		if (o + n >= size)
@@ -145,19 +148,20 @@ results_excerpt(const char *t, size_t len, size_t hit, char *out, size_t size)
 	return o;
 }
 
-/* Text for a gemtext line: controls become spaces, stray bytes '?'. */
+/*
+ * Text for a gemtext line: controls (C0, DEL, C1) become spaces, stray
+ * bytes '?'.
+ */
 static void
 results_text(struct buf *b, const char *s, size_t len, size_t maxcols)
 {
 	size_t	i = 0, n, cut = utf8_cut(s, len, maxcols);
 
 	while (i < cut) {
-		n = utf8_charlen(s + i, cut - i);
-		if (n == 0)
-			buf_addc(b, '?');
-		else if (n == 1 && ((unsigned char)s[i] < 0x20 ||
-		    s[i] == 0x7f))
+		if ((n = utf8_control(s + i, cut - i)) != 0)
 			buf_addc(b, ' ');
+		else if ((n = utf8_charlen(s + i, cut - i)) == 0)
+			buf_addc(b, '?');
 		else
 			buf_add(b, s + i, n);
 		i += n ? n : 1;
@@ -275,10 +279,14 @@ results_gemini(const struct snapshot_search *ss, const char *query,
 static void
 results_gopher_help(const struct snapshot_search *ss, struct buf *b)
 {
+	/* Lines of at most GOPHER_WRAP_COLUMNS, like generated text. */
 	static const char	*const help[] = {
-		"This is the capsule's search.  Open it as a search",
-		"(type 7) item: your client asks for the words to look",
-		"for, and every page that has all of them is listed.",
+		"This is the capsule's search.",
+		"Open it as a search (type 7)",
+		"item: your client asks for",
+		"the words to look for, and",
+		"every page that has all of",
+		"them is listed.",
 		"",
 	};
 	size_t			 i;

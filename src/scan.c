@@ -16,6 +16,7 @@
 
 #include "capsuled.h"
 #include "scan.h"
+#include "utf8.h"
 
 static char	scan_err[PATH_MAX + 256];
 
@@ -37,10 +38,11 @@ scan_error(struct parse *ps, int line, const char *fmt, ...)
 
 /* The scanner ----------------------------------------------------- */
 
+/* Words are keywords, numbers and addresses: printable ASCII. */
 static int
 scan_wordchar(int c)
 {
-	return c > ' ' && c != 0x7f && c != '"' && c != '{' && c != '}' &&
+	return c > ' ' && c < 0x7f && c != '"' && c != '{' && c != '}' &&
 	    c != '#';
 }
 
@@ -65,7 +67,7 @@ scan_quoted(struct parse *ps)
 				    "bad escape in string (only \\\" and "
 				    "\\\\)");
 			c = (unsigned char)*ps->p++;
-		} else if (c < ' ' || c == 0x7f)
+		} else if (utf8_control(ps->p - 1, ps->end - ps->p + 1) != 0)
 			return scan_error(ps, ps->line,
 			    "control character in string");
 		if (n == CONF_TOKEN_MAX)

@@ -69,6 +69,27 @@ utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * Bytes of the control character at s, or 0 when it is none: C0 (below
+ * 0x20), DEL, and C1 (U+0080 to U+009F, two bytes in UTF-8: 0xc2 0x80 to
+ * 0xc2 0x9f), which terminals obey as well (0xc2 0x9b is CSI).  Every
+ * place that keeps control bytes out of menus, pages and logs asks this,
+ * so that C1 is never let through where C0 is not.
+ */
+size_t
+utf8_control(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	if (len == 0)
+		return 0;
+	if (p[0] < 0x20 || p[0] == 0x7f)
+		return 1;
+	if (p[0] == 0xc2 && len >= 2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
 size_t
 utf8_charlen(const char *s, size_t len)
 {

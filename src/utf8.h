@@ -10,6 +10,7 @@
 
 int	 utf8_valid(const char *, size_t);
 size_t	 utf8_charlen(const char *, size_t);
+size_t	 utf8_control(const char *, size_t);
 size_t	 utf8_next(const char *, size_t, uint32_t *);
 size_t	 utf8_columns(const char *, size_t);
 size_t	 utf8_cut(const char *, size_t, size_t);

@@ -67,7 +67,7 @@ walk_name_ok(const char *name)
 	if (name[0] == '.')
 		return 0;
 	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+		if (utf8_control(name + i, len - i) != 0)
 			return 0;
 	return utf8_valid(name, len);
 }

@@ -3,9 +3,11 @@
  * which property broke, and the oracle for a Gopher menu, the property
  * every menu line capsuled writes must have (docs/design.md section 4): four
  * fields separated by TABs and ended by CRLF, no TAB, CR, LF, NUL or
- * other control byte inside a field, a printable one-character type, a
- * display string of valid UTF-8 at most GOPHER_COLUMNS wide, a port
- * from 1 to 65535, and no line that is just ".".
+ * other control character (C0, DEL or C1) inside a field, a printable
+ * one-character type, a display string of valid UTF-8 at most
+ * GOPHER_COLUMNS wide (GOPHER_PRE_COLUMNS for an info line, which may
+ * hold preformatted text), a port from 1 to 65535, and no line that is
+ * just ".".
  */
 
 #ifndef FUZZ_H
@@ -27,14 +29,20 @@
 	}								\
 } while (0)
 
+/* No C0 control, DEL, or C1 control (U+0080-U+009F: 0xc2 0x80-0x9f). */
 static inline int
 fuzz_no_controls(const char *s, size_t len)
 {
-	size_t	i;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 0;
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			return 0;
+	}
 	return 1;
 }
 
@@ -89,8 +97,12 @@ fuzz_menu_line(const char *s, size_t len)
 		    "no control byte inside a field");
 	FUZZ_ASSERT(utf8_valid(f[0] + 1, fl[0] - 1),
 	    "display string is UTF-8");
-	FUZZ_ASSERT(utf8_columns(f[0] + 1, fl[0] - 1) <= GOPHER_COLUMNS,
-	    "display string fits GOPHER_COLUMNS");
+	if (s[0] == 'i')
+		FUZZ_ASSERT(utf8_columns(f[0] + 1, fl[0] - 1) <=
+		    GOPHER_PRE_COLUMNS, "info line fits GOPHER_PRE_COLUMNS");
+	else
+		FUZZ_ASSERT(utf8_columns(f[0] + 1, fl[0] - 1) <=
+		    GOPHER_COLUMNS, "display string fits GOPHER_COLUMNS");
 	FUZZ_ASSERT(fl[3] >= 1 && fl[3] <= 5, "port has 1 to 5 digits");
 	for (i = 0; i < fl[3]; i++) {
 		FUZZ_ASSERT(f[3][i] >= '0' && f[3][i] <= '9',

@@ -1,9 +1,9 @@
 /*
  * fuzz_gemtext.c: libFuzzer harness for the gemtext renderer.  Any bytes
  * at all, rendered by gemtext_to_gopher, must give a well-formed Gopher
- * menu (the oracle in fuzz.h): this is what keeps a capsule author's
- * typo, or a hostile file, from breaking every Gopher client that reads
- * the page.  The first byte picks the page's directory, port, aliases
+ * menu (the oracle in fuzz.h) whose items' labels are wrapped to
+ * GOPHER_WRAP_COLUMNS: this is what keeps a capsule author's typo, or a
+ * hostile file, from breaking every Gopher client that reads the page.  The first byte picks the page's directory, port, aliases
  * and how the kind callback types local links, so those paths are
  * explored too.
  */
@@ -38,6 +38,27 @@ fuzz_kind(void *arg, const char *path, size_t len)
 	return types[h % sizeof(types)];
 }
 
+/*
+ * Generated text is wrapped, labels too: an item's display string is at
+ * most GOPHER_WRAP_COLUMNS wide (only info lines may be wider, for
+ * preformatted text).
+ */
+static void
+fuzz_items_wrapped(const char *s, size_t len)
+{
+	const char	*lf, *tab;
+
+	for (; len > 0; len -= (size_t)(lf - s) + 1, s = lf + 1) {
+		lf = memchr(s, '\n', len);
+		tab = memchr(s, '\t', len);
+		FUZZ_ASSERT(lf != NULL && tab != NULL && tab < lf,
+		    "a menu line with fields");
+		if (s[0] != 'i')
+			FUZZ_ASSERT(utf8_columns(s + 1, (size_t)(tab - s) - 1) <=
+			    GOPHER_WRAP_COLUMNS, "item label wrapped");
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(gemtext_to_gopher((const char *)data + 1, size - 1, &ctx,
 	    &b) == 0, "rendering succeeds");
 	fuzz_menu(b.data, b.len);
+	fuzz_items_wrapped(b.data, b.len);
 	buf_free(&b);
 	return 0;
 }

@@ -20,6 +20,8 @@ plan(9)
 CAPSULE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                        "capsule"))
 TITLE = "enhance: spotlight on leadership"
+# On Gopher the title is wrapped at 29 columns: its first line.
+GOPHER_TITLE = "enhance: spotlight on"
 PART = "What leadership means"
 
 
@@ -53,7 +55,7 @@ try:
         s = Screen("sacc", ["sacc", "gopher://127.0.0.1:%d/" %
                             d.gopher_port], home + "/sacc")
         try:
-            ok, text = s.wait(lambda t: TITLE in t and PART in t)
+            ok, text = s.wait(lambda t: GOPHER_TITLE in t and PART in t)
             check(ok, "sacc: opens the guide over Gopher", text)
             # g goes to the top, J to the next item that is a link, l
             # follows it.
@@ -61,7 +63,7 @@ try:
                                PART in t and "=====" in t and
                                "what-leadership-means.gmi" in t)
             check(ok, "sacc: follows the first link to part 1", text)
-            ok, text = s.press([("h",)], lambda t: TITLE in t)
+            ok, text = s.press([("h",)], lambda t: GOPHER_TITLE in t)
             check(ok, "sacc: goes back to the menu", text)
         finally:
             s.keys("q")
@@ -71,12 +73,12 @@ try:
         s = Screen("bombadillo", ["bombadillo", "gopher://127.0.0.1:%d/" %
                                   d.gopher_port], home + "/bombadillo")
         try:
-            ok, text = s.wait(lambda t: TITLE in t and "[1]" in t)
+            ok, text = s.wait(lambda t: GOPHER_TITLE in t and "[1]" in t)
             check(ok, "bombadillo: opens the guide over Gopher", text)
             # A link number then Enter follows it.
             ok, text = s.press([("1", "Enter")], lambda t: PART in t and
                                "what-leadership-means.gmi" in t and
-                               "Leadership is within everybody" in t)
+                               "is within everybody." in t)
             check(ok, "bombadillo: follows link 1 to part 1", text)
         finally:
             s.keys("Escape", ":quit", "Enter")

@@ -109,8 +109,8 @@ try:
           "gopher: directory without slash gives the same menu")
 
     notes = d.gopher("/notes.txt")
-    check(notes == b"line one\n..\nline three\n",
-          "gopher: text file sent as is, a '.' line sent as '..'", notes)
+    check(notes == b"line one\n. \nline three\n",
+          "gopher: text file sent as is, a '.' line sent as '. '", notes)
     img = d.gopher("/image.png")
     check(img == b"\x89PNG\r\n\x1a\nbinary", "gopher: binary file intact",
           img)

@@ -4,13 +4,16 @@ test_gopher.py does not already cover, against a capsule full of nasty
 gemtext (long lines, TABs, NULs, control bytes, CJK, combining marks,
 emoji, invalid UTF-8, lines that are just ".") and of symlinks that try
 to leave it.  Every menu line must have four fields without control
-bytes, a display of at most 67 columns cut at UTF-8 boundaries, and the
-menu must end with ".CRLF"; traversal, dotfiles, escaping symlinks and
+characters (C0, DEL, C1), an item's display of at most 67 columns (an
+info line's at most 1024, for preformatted text) cut at UTF-8
+boundaries, generated text wrapped at 29 columns, and the menu must end
+with ".CRLF"; traversal, dotfiles, escaping symlinks and
 100 KB selectors get a type-3 line or a closed connection, never a byte
 from outside the capsule, and the daemon keeps answering after each.
 """
 
 import os
+import re
 import socket
 import time
 import unicodedata
@@ -33,6 +36,7 @@ NASTY = (
     "\n"
     "Plain paragraph " + "word " * 60 + "\n"
     "NUL\0in\0text and \x01\x02\x1b[31m escape \x7f bytes\n"
+    "C1 \x9b[31m CSI and \x85 NEL and \x9f\n"
     "Invalid UTF-8 \xff\xfe here and a lone \x80 byte\n"
     + "x" * 200 + "\n"
     + CJK * 40 + "\n"
@@ -89,9 +93,10 @@ def width(text):
 
 
 def strict_menu(data):
-    """menu_ok, plus: no control byte in any field, the display is valid
-    UTF-8 of at most 67 columns, the type is one printable character.
-    Returns (ok, reason, widest)."""
+    """menu_ok, plus: no control character (C0, DEL, C1) in any field,
+    the display is valid UTF-8 of at most 67 columns (an info line's,
+    which may be preformatted text, 1024), the type is one printable
+    character.  Returns (ok, reason, widest)."""
     ok, why = menu_ok(data)
     if not ok:
         return ok, why, 0
@@ -99,7 +104,8 @@ def strict_menu(data):
     for line in data[:-len(b".\r\n")].split(b"\r\n")[:-1]:
         if not line or not 0x21 <= line[0] <= 0x7e:
             return False, "bad type in %r" % line, widest
-        if any(b < 0x20 or b == 0x7f for b in line if b != 9):
+        if any(b < 0x20 or b == 0x7f for b in line if b != 9) or \
+                re.search(b"\xc2[\x80-\x9f]", line):
             return False, "control byte in %r" % line, widest
         display = line[1:].split(b"\t")[0]
         try:
@@ -109,7 +115,7 @@ def strict_menu(data):
                 line, widest
         w = width(text)
         widest = max(widest, w)
-        if w > 67:
+        if w > (1024 if line[:1] == b"i" else 67):
             return False, "%d columns: %r" % (w, line), widest
         port = line.split(b"\t")[3]
         if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -200,11 +206,20 @@ try:
         if ok and not m.startswith(first.encode()):
             ok, why = False, "not that page's menu: %r" % m[:80]
         check(ok, "gopher menu %r: its own, 4 fields, no TAB/CR/NUL/control "
-              "byte inside, <= 67 columns cut at UTF-8 boundaries, .CRLF "
-              "last" % sel, why)
+              "byte inside, <= 67 columns (info 1024) cut at UTF-8 "
+              "boundaries, .CRLF last" % sel, why)
     check(widest >= 60, "gopher: long lines were wrapped or cut to fill "
           "the width (widest %d columns)" % widest)
     nasty = d.gopher("/nasty.gmi")
+    para = [width(l[1:].split(b"\t")[0].decode())
+            for l in nasty.split(b"\r\n")
+            if re.match(rb"i(Plain paragraph )?(word ?)+\t", l)]
+    check(len(para) > 5 and all(24 < w <= 29 for w in para[:-1]),
+          "gopher: a long paragraph is wrapped to fill 29 columns", para)
+    pre = [l for l in nasty.split(b"\r\n") if l.startswith(b"i" +
+                                                          b"y" * 150)]
+    check(len(pre) == 1 and pre[0].startswith(b"i" + b"y" * 150 + b"\t"),
+          "gopher: a 150-column preformatted line is kept whole", pre)
     check(nasty.count(b"\r\n") > 40 and b"i.\t" in nasty,
           "gopher: a gemtext line that is just '.' becomes an info line",
           nasty[:200])
@@ -231,7 +246,7 @@ try:
           "it is the last one shown", mapped[-120:])
 
     text = d.gopher("/notes.txt")
-    check(text == b"..\nline\n..\r\nend\n..",
+    check(text == b". \nline\n. \r\nend\n. ",
           "gopher: a text file never yields a line that is just '.'", text)
 
     # Selector syntax: root forms, Gopher+ suffixes, the search split.

@@ -4,10 +4,13 @@
  * port 70.  Each row compares the whole menu byte for byte, and every
  * output is also checked to be well-formed: lines of exactly four
  * TAB-separated fields ending in CRLF, no CR, LF or NUL inside a field,
- * no line that is just ".", display strings of at most 67 columns.
- * Covered: paragraph wrapping, headings and their underlines, list
- * items, quotes, preformatted blocks (TABs to 8-column stops, long lines
- * cut), every kind of link, the kind callback and a leading BOM.
+ * no line that is just ".", items' display strings of at most
+ * GOPHER_WRAP_COLUMNS (29) columns, info lines at most
+ * GOPHER_PRE_COLUMNS (1024).  Covered: paragraph wrapping at 29 columns,
+ * headings and their underlines, list items, quotes, preformatted blocks
+ * (verbatim, TABs to 8-column stops, only lines over 1024 columns
+ * continued), every kind of link and label wrapping, the kind callback
+ * and a leading BOM.
  */
 
 #include <stdio.h>
@@ -29,6 +32,12 @@
 #define X10	"xxxxxxxxxx"
 #define X60	X10 X10 X10 X10 X10 X10
 #define X67	X60 "xxxxxxx"
+#define X20	X10 X10
+#define X29	X20 "xxxxxxxxx"
+#define X100	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+#define X1000	X100 X100 X100 X100 X100 X100 X100 X100 X100 X100
+#define X1023	X1000 X20 "xxx"
+#define X1024	X1023 "x"
 #define E10	"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
 		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 #define CJK10	"\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad" \
@@ -59,30 +68,45 @@ static const struct gemtext_test tests[] = {
 	{ "TAB in paragraph expanded", S("a\tb\n"), I("a       b") },
 	{ "NUL in text replaced", S("a\0b\n"), I("a b") },
 	{ "invalid UTF-8 becomes ?", S("a\xff" "b\n"), I("a?b") },
-	{ "long paragraph wrapped at 67 columns",
+	{ "C1 CSI in text becomes a space", S("a\xc2\x9b" "31mb\n"),
+	    I("a 31mb") },
+	{ "C1 NEL in text becomes a space", S("a\xc2\x85" "b\n"), I("a b") },
+	{ "U+00A0 after C1 range kept", S("a\xc2\xa0" "b\n"),
+	    I("a\xc2\xa0" "b") },
+	{ "C1 in a heading becomes a space", S("# \xc2\x9bT\n"), I(" T")
+	    I("==") },
+	{ "C1 in a link label becomes a space",
+	    S("=> x.gmi a\xc2\x9b" "b\n"), ITEM("1", "a b", "/d/x.gmi") },
+	{ "C1 in a link's path becomes text",
+	    S("=> a%C2%9Bb.gmi Label\n"), I("Label") },
+	{ "C1 in preformatted text becomes a space",
+	    S("```\n\xc2\x9b[2J\n```\n"), I(" [2J") },
+	{ "long paragraph wrapped at 29 columns",
 	    S("Gemini is a new internet communication protocol for accessing "
 	    "remote documents, similar to HTTP and Gopher. It comes with a "
 	    "special document format, commonly referred to as gemtext, which "
 	    "allows linking to other documents.\n"),
-	    I("Gemini is a new internet communication protocol for accessing")
-	    I("remote documents, similar to HTTP and Gopher. It comes with a")
-	    I("special document format, commonly referred to as gemtext, which")
-	    I("allows linking to other documents.") },
-	{ "line of exactly 67 columns not wrapped", S(X67 "\n"), I(X67) },
-	{ "wrap: line filled to exactly 67",
-	    S(X60 " abcdef next\n"), I(X60 " abcdef") I("next") },
-	{ "wrap: word that would reach column 68 moves down",
-	    S(X60 " abcdefg next\n"), I(X60) I("abcdefg next") },
-	{ "wrap: 68 columns without a space are cut",
-	    S(X67 "y\n"), I(X67) I("y") },
-	{ "wrap: word longer than 67 is cut",
-	    S("short " X67 "xxx end\n"), I("short") I(X67) I("xxx end") },
+	    I("Gemini is a new internet") I("communication protocol for")
+	    I("accessing remote documents,") I("similar to HTTP and Gopher.")
+	    I("It comes with a special") I("document format, commonly")
+	    I("referred to as gemtext, which") I("allows linking to other")
+	    I("documents.") },
+	{ "line of exactly 29 columns not wrapped", S(X29 "\n"), I(X29) },
+	{ "wrap: line filled to exactly 29",
+	    S(X20 " abcdefgh next\n"), I(X20 " abcdefgh") I("next") },
+	{ "wrap: word that would reach column 30 moves down",
+	    S(X20 " abcdefghi next\n"), I(X20) I("abcdefghi next") },
+	{ "wrap: 30 columns without a space are cut",
+	    S(X29 "y\n"), I(X29) I("y") },
+	{ "wrap: word longer than 29 is cut",
+	    S("short " X29 "xxx end\n"), I("short") I(X29) I("xxx end") },
 	{ "wrap: two-byte UTF-8 words",
 	    S(E10 " " E10 " " E10 " " E10 " " E10 " " E10 " " E10 "\n"),
-	    I(E10 " " E10 " " E10 " " E10 " " E10 " " E10) I(E10) },
-	{ "wrap: wide characters without spaces cut at 66 columns",
+	    I(E10 " " E10) I(E10 " " E10) I(E10 " " E10) I(E10) },
+	{ "wrap: wide characters without spaces cut at 28 columns",
 	    S(CJK10 CJK10 CJK10 CJK10 "\n"),
-	    I(CJK10 CJK10 CJK10 CJK3) I(CJK3 CJK3 "\xe4\xb8\xad") },
+	    I(CJK10 CJK3 "\xe4\xb8\xad") I(CJK10 CJK3 "\xe4\xb8\xad")
+	    I(CJK10 "\xe4\xb8\xad\xe4\xb8\xad") },
 
 	/* Headings */
 	{ "heading #", S("# Title\n"), I("Title") I("=====") },
@@ -95,10 +119,13 @@ static const struct gemtext_test tests[] = {
 	{ "heading underline has the text's width (wide)",
 	    S("## \xe4\xb8\xad\xe6\x96\x87\n"), I("\xe4\xb8\xad\xe6\x96\x87")
 	    I("----") },
-	{ "long heading wrapped, underline 67",
-	    S("# " X67 "xxx\n"), I(X67) I("xxx")
-	    I("=================================================="
-	    "=================") },
+	{ "long heading wrapped, underline as wide as its widest line",
+	    S("# " X29 "xxx\n"), I(X29) I("xxx")
+	    I("=============================") },
+	{ "heading wrapped at a space, underline 29 at most",
+	    S("## Why it matters early in a health and care career\n"),
+	    I("Why it matters early in a") I("health and care career")
+	    I("-------------------------") },
 	{ "#### is a level-3 heading of \"#\"", S("#### x\n"),
 	    I("# x") I("...") },
 
@@ -107,8 +134,8 @@ static const struct gemtext_test tests[] = {
 	{ "list item wrapped with hanging indent",
 	    S("* Items can be long too, and when they are, the text that "
 	    "follows the first line is indented by two spaces.\n"),
-	    I("* Items can be long too, and when they are, the text that follows")
-	    I("  the first line is indented by two spaces.") },
+	    I("* Items can be long too, and") I("  when they are, the text")
+	    I("  that follows the first line") I("  is indented by two spaces.") },
 	{ "*item without space is a paragraph", S("*item\n"), I("*item") },
 
 	/* Quotes */
@@ -117,10 +144,11 @@ static const struct gemtext_test tests[] = {
 	{ "quote wrapped, marker on every line",
 	    S("> Quoted text keeps its marker on every line it is wrapped "
 	    "onto, so that a reader of the menu can tell.\n"),
-	    I("> Quoted text keeps its marker on every line it is wrapped onto, so")
-	    I("> that a reader of the menu can tell.") },
+	    I("> Quoted text keeps its") I("> marker on every line it is")
+	    I("> wrapped onto, so that a") I("> reader of the menu can")
+	    I("> tell.") },
 	{ "long quote word cut, marker kept",
-	    S("> " X67 "\n"), I("> " X60 "xxxxx") I("> xx") },
+	    S("> " X29 "\n"), I("> " X20 "xxxxxxx") I("> xx") },
 
 	/* Preformatted text */
 	{ "pre: verbatim, markup not interpreted",
@@ -148,16 +176,23 @@ static const struct gemtext_test tests[] = {
 	{ "pre: TAB after a combining mark reaches column 8",
 	    S("```\ne\xcc\x81\tx\n```\n"), I("e\xcc\x81       x") },
 	{ "pre: line of 67 columns kept", S("```\n" X67 "\n```\n"), I(X67) },
-	{ "pre: long line cut and continued, not at spaces",
+	{ "pre: 90-column line kept verbatim, not wrapped",
 	    S("```\n" "aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa "
-	    "aaaa aaaa aaaa aaaa aaaa\n```\n"),
-	    I("aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aa")
-	    I("aa aaaa") },
-	{ "pre: 140 columns is 67 + 67 + 6",
-	    S("```\n" X67 X67 "xxxxxx\n```\n"), I(X67) I(X67) I("xxxxxx") },
-	{ "pre: wide chars cut at a boundary",
+	    "aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa\n```\n"),
+	    I("aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa "
+	    "aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa") },
+	{ "pre: 140 columns kept on one line",
+	    S("```\n" X67 X67 "xxxxxx\n```\n"), I(X67 X67 "xxxxxx") },
+	{ "pre: line of 1024 columns kept", S("```\n" X1024 "\n```\n"),
+	    I(X1024) },
+	{ "pre: 1026 columns is 1024 + 2",
+	    S("```\n" X1024 "yy\n```\n"), I(X1024) I("yy") },
+	{ "pre: wide chars continued at a boundary",
+	    S("```\n" X1023 CJK3 "\n```\n"), I(X1023)
+	    I(CJK3) },
+	{ "pre: wide chars on one line",
 	    S("```\n" CJK10 CJK10 CJK10 CJK10 "\n```\n"),
-	    I(CJK10 CJK10 CJK10 CJK3) I(CJK3 CJK3 "\xe4\xb8\xad") },
+	    I(CJK10 CJK10 CJK10 CJK10) },
 	{ "pre: unterminated block runs to the end",
 	    S("```\n# x\n"), I("# x") },
 	{ "pre: toggles back to normal text",
@@ -194,8 +229,20 @@ static const struct gemtext_test tests[] = {
 	    S("=> page.gmi?q=1#top Q\n"), ITEM("1", "Q", "/d/page.gmi") },
 	{ "link: TAB in label replaced", S("=> x.gmi a\tb\n"),
 	    ITEM("1", "a b", "/d/x.gmi") },
-	{ "link: long label cut at 67", S("=> x.gmi " X67 "yyy\n"),
-	    ITEM("1", X67, "/d/x.gmi") },
+	{ "link: long label wrapped onto an info line",
+	    S("=> x.gmi " X29 "yyy\n"), ITEM("1", X29, "/d/x.gmi")
+	    I("  yyy") },
+	{ "link: label wrapped at a space, rest indented",
+	    S("=> x.gmi Next: 2. Why it matters early in a health and care "
+	    "career\n"), ITEM("1", "Next: 2. Why it matters early", "/d/x.gmi")
+	    I("  in a health and care career") },
+	{ "link: long web label wrapped",
+	    S("=> https://e.org/ Read the whole article on the web\n"),
+	    ITEM("h", "Read the whole article on the", "URL:https://e.org/")
+	    I("  web") },
+	{ "link: long gopher label wrapped",
+	    S("=> gopher://g.org/1/ A menu somewhere else in Gopherspace\n"),
+	    "1A menu somewhere else in\t/\tg.org\t70\r\n" I("  Gopherspace") },
 	{ "link: control byte in URL becomes text",
 	    S("=> bad%0Aname.gmi Label\n"), I("Label") },
 	{ "link: CR inside a web URL becomes text",
@@ -305,8 +352,13 @@ menu_ok(const char *out, size_t len, const char **why)
 			*why = "display string is not UTF-8";
 			return 0;
 		}
-		if (utf8_columns(line + 1, dlen) > GOPHER_COLUMNS) {
-			*why = "display string wider than 67 columns";
+		if (line[0] != 'i' &&
+		    utf8_columns(line + 1, dlen) > GOPHER_WRAP_COLUMNS) {
+			*why = "item's display string wider than 29 columns";
+			return 0;
+		}
+		if (utf8_columns(line + 1, dlen) > GOPHER_PRE_COLUMNS) {
+			*why = "info line wider than 1024 columns";
 			return 0;
 		}
 	}
@@ -371,7 +423,7 @@ rejoin(const struct buf *b, struct buf *text, size_t *lines,
 
 	buf_reset(text);
 	*lines = 0;
-	*minfill = GOPHER_COLUMNS;
+	*minfill = GOPHER_WRAP_COLUMNS;
 	while (p < end && (tab = memchr(p, '\t', end - p)) != NULL &&
 	    (lf = memchr(tab, '\n', end - tab)) != NULL) {
 		if (*lines > 0)
@@ -385,7 +437,7 @@ rejoin(const struct buf *b, struct buf *text, size_t *lines,
 	}
 }
 
-/* Wrapped UTF-8 text: every line valid, none wider than 67 columns. */
+/* Wrapped UTF-8 text: every line valid, none wider than 29 columns. */
 static void
 test_utf8_wrap(void)
 {
@@ -419,8 +471,11 @@ test_utf8_wrap(void)
 	UNIT_CHECK(lines > 10 && text.len == in.len &&
 	    memcmp(text.data, in.data, in.len) == 0,
 	    "UTF-8 paragraph: lines joined by spaces give the text back");
-	/* No word is wider than 18 columns, so no line is short of 48. */
-	UNIT_CHECK(minfill >= GOPHER_COLUMNS - 19,
+	/*
+	 * No word is wider than 18 columns, so no line but the last is
+	 * short of 29 - 19: the next word did not fit.
+	 */
+	UNIT_CHECK(minfill >= GOPHER_WRAP_COLUMNS - 19,
 	    "UTF-8 paragraph: every line but the last is filled");
 
 	buf_reset(&in);

@@ -106,6 +106,8 @@ static const struct req_test req_tests[] = {
 	REJECT("request: refuses control char", "/a\x01" "b"),
 	REJECT("request: refuses ESC", "/a\x1b"),
 	REJECT("request: refuses DEL", "/a\x7f"),
+	REJECT("request: refuses C1 CSI", "/a\xc2\x9b" "31m"),
+	REJECT("request: refuses C1 NEL", "/a\xc2\x85"),
 	REJECT("request: refuses NUL", "/a\0b"),
 	REJECT("request: refuses CR inside", "/a\rb"),
 	REJECT("request: refuses invalid UTF-8", "/\xff"),
@@ -149,6 +151,18 @@ static const struct item_test item_tests[] = {
 	    0, "1caf\xc3\xa9\t/x\th\t70\r\n" },
 	{ "item: invalid UTF-8 in display becomes ?", '1', S("a\xff" "b"),
 	    S("/x"), "h", 70, 0, "1a?b\t/x\th\t70\r\n" },
+	{ "item: C1 CSI in display becomes a space", '1',
+	    S("a\xc2\x9b" "31mb"), S("/x"), "h", 70, 0,
+	    "1a 31mb\t/x\th\t70\r\n" },
+	{ "item: C1 U+0080 and U+009F become spaces", '1',
+	    S("\xc2\x80" "a\xc2\x9f"), S("/x"), "h", 70, 0,
+	    "1 a \t/x\th\t70\r\n" },
+	{ "item: U+00A0 (not C1) kept", '1', S("a\xc2\xa0" "b"), S("/x"),
+	    "h", 70, 0, "1a\xc2\xa0" "b\t/x\th\t70\r\n" },
+	{ "item: selector with C1 refused", '1', S("L"), S("/a\xc2\x9b"),
+	    "h", 70, -1, "" },
+	{ "item: host with C1 refused", '1', S("L"), S("/x"),
+	    "h\xc2\x9bx", 70, -1, "" },
 	{ "item: selector with TAB refused", '1', S("L"), S("/a\tb"), "h", 70,
 	    -1, "" },
 	{ "item: selector with CR refused", '1', S("L"), S("/a\rb"), "h", 70,
@@ -182,15 +196,16 @@ struct text_test {
 };
 
 static const struct text_test text_tests[] = {
-	{ "text: \".\" line becomes \"..\"", S("a\n.\nb\n"), 1,
-	    S("a\n..\nb\n") },
-	{ "text: \".\\r\\n\" line becomes \"..\\r\\n\"",
-	    S("a\r\n.\r\nb\r\n"), 1, S("a\r\n..\r\nb\r\n") },
-	{ "text: first line \".\"", S(".\nx\n"), 1, S("..\nx\n") },
-	{ "text: whole file \".\"", S("."), 1, S("..") },
-	{ "text: whole file \".\\r\\n\"", S(".\r\n"), 1, S("..\r\n") },
-	{ "text: last line \".\" without LF", S("a\n."), 1, S("a\n..") },
-	{ "text: \".\" twice", S(".\n.\n"), 1, S("..\n..\n") },
+	{ "text: \".\" line becomes \". \"", S("a\n.\nb\n"), 1,
+	    S("a\n. \nb\n") },
+	{ "text: \".\\r\\n\" line becomes \". \\r\\n\"",
+	    S("a\r\n.\r\nb\r\n"), 1, S("a\r\n. \r\nb\r\n") },
+	{ "text: first line \".\"", S(".\nx\n"), 1, S(". \nx\n") },
+	{ "text: whole file \".\"", S("."), 1, S(". ") },
+	{ "text: whole file \".\\r\\n\"", S(".\r\n"), 1, S(". \r\n") },
+	{ "text: last line \".\" without LF", S("a\n."), 1, S("a\n. ") },
+	{ "text: \".\" twice", S(".\n.\n"), 1, S(". \n. \n") },
+	{ "text: no end marker added", S("a\n"), 0, S("a\n") },
 	{ "text: \"..\" unchanged", S("a\n..\nb\n"), 0, S("a\n..\nb\n") },
 	{ "text: \".x\" unchanged", S(".x\n"), 0, S(".x\n") },
 	{ "text: \" .\" unchanged", S(" .\n"), 0, S(" .\n") },
@@ -499,6 +514,25 @@ test_info_error(void)
 	s = repeat("i", 'x', 67, "\t\th\t70\r\n");
 	UNIT_STR_EQ("info: cut at 67 columns", b.data, b.len, s);
 	free(s);
+
+	buf_reset(&b);
+	gopher_info(&b, S("\xc2\x9b" "2J\xc2\x85"), "h", 70);
+	UNIT_STR_EQ("info: C1 controls replaced", b.data, b.len,
+	    "i 2J \t\th\t70\r\n");
+
+	buf_reset(&b);
+	s = repeat("", 'x', 1100, "");
+	gopher_info_pre(&b, s, 1100, "h", 70);
+	free(s);
+	s = repeat("i", 'x', 1024, "\t\th\t70\r\n");
+	UNIT_STR_EQ("info: preformatted kept to 1024 columns", b.data, b.len,
+	    s);
+	free(s);
+
+	buf_reset(&b);
+	gopher_info_pre(&b, S("a\tb\xc2\x9b"), "h", 70);
+	UNIT_STR_EQ("info: preformatted TAB and C1 replaced", b.data, b.len,
+	    "ia b \t\th\t70\r\n");
 
 	buf_reset(&b);
 	gopher_error(&b, "Not found");

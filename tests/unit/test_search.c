@@ -440,6 +440,8 @@ static const struct {
 	{ "BOM", "\xef\xbb\xbfhit first\n", "hit", "hit first" },
 	{ "control bytes become spaces", "a\tb\x01hit\n", "hit",
 	    "a b hit" },
+	{ "C1 controls become spaces", "a\xc2\x9b" "b\xc2\x85hit\n", "hit",
+	    "a b hit" },
 	{ "long line cut at both ends",
 	    "one two three four five six seven eight nine ten eleven "
 	    "twelve thirteen hit fourteen fifteen sixteen seventeen "
@@ -585,6 +587,8 @@ test_gemini(const struct snapshot_search *ss)
 		{ "newline in the query stays in its line", "x%0A=>%20/evil",
 		    20, "20 text/gemini\r\n",
 		    "every word of: x => /evil\n" },
+		{ "C1 in the query becomes a space", "zzz%C2%9B31m", 20,
+		    "20 text/gemini\r\n", "every word of: zzz 31m\n" },
 	};
 	struct buf	b;
 	char		name[128];
@@ -600,7 +604,8 @@ test_gemini(const struct snapshot_search *ss)
 		ok = status == t[i].status && b.len > plen &&
 		    memcmp(b.data, t[i].prefix, plen) == 0 &&
 		    (t[i].has == NULL || strstr(b.data, t[i].has) != NULL) &&
-		    strstr(b.data, "\n=> /evil") == NULL;
+		    strstr(b.data, "\n=> /evil") == NULL &&
+		    strstr(b.data, "\xc2\x9b") == NULL;
 		snprintf(name, sizeof(name), "gemini search: %s", t[i].name);
 		UNIT_CHECK(ok, "%s", name);
 		if (!ok)
@@ -664,7 +669,10 @@ test_gopher(const struct snapshot_search *ss)
 		    "\r\n7Search again\t/search\th\t70\r\n"
 		    "1Back to the index\t/\th\t70\r\n.\r\n" },
 		{ "no hit says so", "zzz",
-		    "iNo page contains every word of: zzz\t\th\t70\r\n" },
+		    "iNo page contains every word\t\th\t70\r\n"
+		    "iof: zzz\t\th\t70\r\n" },
+		{ "C1 in the search string becomes a space",
+		    "zzz\xc2\x9b" "31m", "iof: zzz 31m\t\th\t70\r\n" },
 	};
 	struct buf	b;
 	char		name[128], q[SEARCH_QUERY_MAX + 2];
@@ -676,7 +684,8 @@ test_gopher(const struct snapshot_search *ss)
 		results_gopher(ss, t[i].q, t[i].q ? strlen(t[i].q) : 0, &b);
 		ok = menu_ok(b.data, b.len);
 		buf_addc(&b, '\0');
-		ok = ok && strstr(b.data, t[i].has) != NULL;
+		ok = ok && strstr(b.data, t[i].has) != NULL &&
+		    strstr(b.data, "\xc2\x9b") == NULL;
 		snprintf(name, sizeof(name), "gopher search: %s", t[i].name);
 		UNIT_CHECK(ok, "%s", name);
 		if (!ok)
