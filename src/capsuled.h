@@ -51,6 +51,8 @@
 #define CONNECTIONS_MAX		1000000	/* largest max-connections */
 #define LOG_LINE_MAX		4096	/* bytes in one log line */
 #define LOG_REQUEST_MAX		512	/* request bytes in an access line */
+#define LOG_NAME_MAX		1024	/* bytes of a name in a message */
+#define LOG_QUOTE_SLOTS		4	/* names quoted in one message */
 
 enum proto {
 	PROTO_GEMINI,

@@ -18,6 +18,7 @@
 
 #include "capsuled.h"
 #include "location.h"
+#include "log.h"
 #include "search.h"
 
 struct event;
@@ -107,6 +108,7 @@ struct config {
 	enum log_to		 log_to;
 	char			 log_file[PATH_MAX];
 	enum access_to		 access_to;
+	enum access_style	 access_style;
 	char			 access_file[PATH_MAX];
 	int			 debug;
 	int			 verbose;

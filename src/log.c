@@ -39,6 +39,7 @@
 static enum log_to	 log_dest = LOG_TO_STDERR;	/* messages, now */
 static int		 log_fd = -1;		/* LOG_TO_FILE */
 static enum access_to	 log_access_dest = ACCESS_OFF;
+static enum access_style log_access_style = ACCESS_STYLE_CAPSULED;
 static int		 log_access_fd = -1;	/* ACCESS_FILE */
 static int		 log_detached;
 static int		 log_facility = LOG_DAEMON;
@@ -130,6 +131,7 @@ log_open(const struct config *conf, const char **errstr)
 	log_fd = fd;
 	log_access_fd = afd;
 	log_access_dest = conf->access_to;
+	log_access_style = conf->access_style;
 	log_apply(conf);
 	return 0;
 }
@@ -153,15 +155,57 @@ log_write_line(int fd, const char *line, size_t len)
 	while (n == -1 && errno == EINTR);
 }
 
+/*
+ * Copy a message into dst (size bytes, NUL-terminated, cut if need be)
+ * safe for a log line or a terminal: a control character (C0, DEL, C1)
+ * or a byte that is not UTF-8 becomes \xNN, so that nothing that reached
+ * a message (a file name, a configuration word, a library's error) can
+ * end the line, forge another or drive the terminal that shows it.
+ * Unlike log_escape, quotes and backslashes stay: names are escaped
+ * where they are formatted (log_quote), and this is the net under all
+ * the rest.  Every message goes through it.
+ */
+void
+log_sanitize(char *dst, size_t size, const char *src)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i = 0, o = 0, n, len = strlen(src);
+	unsigned char		 c;
+
+	if (size == 0)
+		return;
+	while (i < len) {
+		if ((n = utf8_control(src + i, len - i)) == 0 &&
+		    (n = utf8_charlen(src + i, len - i)) != 0) {
+			if (o + n >= size)
+				break;
+			memcpy(dst + o, src + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (o + 4 >= size)
+			break;
+		c = (unsigned char)src[i++];
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 0xf];
+	}
+	dst[o] = '\0';
+}
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, int with_errno)
 {
-	char		msg[1024], line[LOG_LINE_MAX], when[40];
+	char		raw[LOG_LINE_MAX], msg[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	char		when[40];
 	struct tm	tm;
 	time_t		now;
 	int		saved = errno, n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	log_sanitize(msg, sizeof(msg), raw);
 	switch (log_dest) {
 	case LOG_TO_STDERR:
 		if (with_errno)
@@ -287,6 +331,9 @@ log_access_enabled(void)
 	return log_access_dest != ACCESS_OFF;
 }
 
+static size_t	log_escape_max(char *, size_t, const char *, size_t,
+		    size_t);
+
 /*
  * Copy src into dst so that it is safe in a log line: printable ASCII
  * and valid UTF-8 (other than C1 controls) stay, anything else, and
@@ -297,14 +344,47 @@ log_access_enabled(void)
 size_t
 log_escape(char *dst, size_t size, const char *src, size_t len)
 {
+	return log_escape_max(dst, size, src, len, LOG_REQUEST_MAX);
+}
+
+/*
+ * A name from outside (a file name, a path, a configuration word)
+ * escaped as log_escape does, cut after LOG_NAME_MAX bytes, for a
+ * message: log_warnx("%s: skipped", log_quote(name)).  The result lives
+ * in one of LOG_QUOTE_SLOTS static buffers, used in turn, so that one
+ * message can quote that many names.
+ */
+const char *
+log_quote(const char *s)
+{
+	return log_quoten(s, strlen(s));
+}
+
+/* The same for len bytes at s, which need not end in a NUL. */
+const char *
+log_quoten(const char *s, size_t len)
+{
+	static char	buf[LOG_QUOTE_SLOTS][LOG_NAME_MAX * 4 + 4];
+	static int	next;
+	char		*out = buf[next];
+
+	next = (next + 1) % LOG_QUOTE_SLOTS;
+	log_escape_max(out, sizeof(buf[0]), s, len, LOG_NAME_MAX);
+	return out;
+}
+
+static size_t
+log_escape_max(char *dst, size_t size, const char *src, size_t len,
+    size_t max)
+{
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)src;
 	size_t			 i = 0, o = 0, n, cut = 0;
 
 	if (size == 0)
 		return 0;
-	if (len > LOG_REQUEST_MAX) {
-		len = LOG_REQUEST_MAX;
+	if (len > max) {
+		len = max;
 		cut = 1;
 	}
 	while (i < len) {
@@ -338,43 +418,89 @@ log_escape(char *dst, size_t size, const char *src, size_t len)
 	return o;
 }
 
+/* The time of a request as a style writes it; a static, cached buffer. */
+static const char *
+log_access_time(time_t when, enum access_style style)
+{
+	static time_t			 cached = (time_t)-1;
+	static enum access_style	 cstyle;
+	static char			 stamp[40];
+	struct tm			 tm;
+	const char			*fmt;
+
+	if (when == cached && style == cstyle)
+		return stamp;
+	/* Apache's %t: the C locale's month names, never translated. */
+	fmt = style == ACCESS_STYLE_CAPSULED ? "%Y-%m-%dT%H:%M:%S%z" :
+	    "[%d/%b/%Y:%H:%M:%S %z]";
+	if (localtime_r(&when, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), fmt, &tm) == 0)
+		strlcpy(stamp, "-", sizeof(stamp));
+	cached = when;
+	cstyle = style;
+	return stamp;
+}
+
 /*
- * One access line:
- * TIME CLIENT PROTOCOL HOST "REQUEST" STATUS BYTES MILLISECONDS
- * STATUS is the Gemini status, or for Gopher "-" (served) or 3 (error).
+ * One access line, in the configured style (capsuled.conf(5), "log
+ * style"):
+ *
+ * capsuled: TIME CLIENT PROTOCOL HOST "REQUEST" STATUS BYTES MS
+ * common:   HOST CLIENT - - [TIME] "REQUEST" STATUS BYTES
+ * combined: CLIENT - - [TIME] "REQUEST" STATUS BYTES "-" "-"
+ *
+ * common and combined are Apache's (common with the server name in
+ * front, as gmid writes it), so that the tools admins have read them:
+ * the two dashes are the identity and the user Gemini has none of, the
+ * last two the referrer and user agent.  STATUS is the Gemini status;
+ * for Gopher, in the capsuled style, "-" (served) or 3 (an error item),
+ * and in the others the numbers such tools want, 20 or 50.  Without
+ * stamp (the line goes where every line gets a time already: syslog, a
+ * log file) there is no TIME field.
  */
 size_t
 log_access_format(char *buf, size_t size, time_t when,
-    const struct log_access *e)
+    enum access_style style, int stamp, const struct log_access *e)
 {
-	static time_t	 cached = (time_t)-1;
-	static char	 stamp[40];
 	char		 client[NI_MAXHOST], req[LOG_REQUEST_MAX * 4 + 4];
-	char		 status[16];
-	struct tm	 tm;
-	int		 n;
+	char		 status[16], stamped[48];
+	const char	*host;
+	int		 n, gopher = e->proto == PROTO_GOPHER;
 
-	if (when != cached) {
-		if (localtime_r(&when, &tm) == NULL ||
-		    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z",
-		    &tm) == 0)
-			strlcpy(stamp, "-", sizeof(stamp));
-		cached = when;
-	}
+	if (size == 0)
+		return 0;
+	stamped[0] = '\0';
+	if (stamp)
+		snprintf(stamped, sizeof(stamped), "%s ",
+		    log_access_time(when, style));
 	if (e->peer == NULL || getnameinfo(e->peer, e->peerlen, client,
 	    sizeof(client), NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(client, "-", sizeof(client));
 	log_escape(req, sizeof(req), e->request != NULL ? e->request : "",
 	    e->request != NULL ? e->requestlen : 0);
-	if (e->proto == PROTO_GOPHER && e->status == 0)
+	host = e->host != NULL && *e->host != '\0' ? e->host : "-";
+	if (gopher && style != ACCESS_STYLE_CAPSULED)
+		strlcpy(status, e->status == 0 ? "20" : "50", sizeof(status));
+	else if (gopher && e->status == 0)
 		strlcpy(status, "-", sizeof(status));
 	else
 		snprintf(status, sizeof(status), "%d", e->status);
-	n = snprintf(buf, size, "%s %s %s %s \"%s\" %s %zu %ld\n", stamp,
-	    client, e->proto == PROTO_GEMINI ? "gemini" : "gopher",
-	    e->host != NULL && *e->host != '\0' ? e->host : "-", req, status,
-	    e->bytes, e->ms);
-	if (n < 0 || size == 0)
+	switch (style) {
+	case ACCESS_STYLE_COMMON:
+		n = snprintf(buf, size, "%s %s - - %s\"%s\" %s %zu\n", host,
+		    client, stamped, req, status, e->bytes);
+		break;
+	case ACCESS_STYLE_COMBINED:
+		n = snprintf(buf, size, "%s - - %s\"%s\" %s %zu \"-\" "
+		    "\"-\"\n", client, stamped, req, status, e->bytes);
+		break;
+	default:
+		n = snprintf(buf, size, "%s%s %s %s \"%s\" %s %zu %ld\n",
+		    stamped, client, gopher ? "gopher" : "gemini", host, req,
+		    status, e->bytes, e->ms);
+		break;
+	}
+	if (n < 0)
 		return 0;
 	if ((size_t)n >= size) {
 		buf[size - 2] = '\n';
@@ -391,7 +517,10 @@ log_access(const struct log_access *e)
 
 	if (log_access_dest == ACCESS_OFF)
 		return;
-	len = log_access_format(line, sizeof(line), time(NULL), e);
+	/* Syslog and the daemon's log file stamp every line themselves. */
+	len = log_access_format(line, sizeof(line), time(NULL),
+	    log_access_style, log_access_dest == ACCESS_FILE ||
+	    log_dest == LOG_TO_STDERR, e);
 	if (len == 0)
 		return;
 	if (log_access_dest == ACCESS_FILE) {

@@ -34,8 +34,18 @@ int	 log_open(const struct config *, const char **);
 void	 log_detach(const struct config *);
 int	 log_access_enabled(void);
 void	 log_access(const struct log_access *);
+/* The form of access lines ("log style" in capsuled.conf). */
+enum access_style {
+	ACCESS_STYLE_CAPSULED,		/* the default */
+	ACCESS_STYLE_COMMON,		/* Apache's, as gmid names them */
+	ACCESS_STYLE_COMBINED
+};
+
 size_t	 log_escape(char *, size_t, const char *, size_t);
-size_t	 log_access_format(char *, size_t, time_t,
+const char *log_quote(const char *);
+const char *log_quoten(const char *, size_t);
+void	 log_sanitize(char *, size_t, const char *);
+size_t	 log_access_format(char *, size_t, time_t, enum access_style, int,
 	    const struct log_access *);
 void	 log_procname(const char *);
 void	 log_setverbose(int);

@@ -24,6 +24,7 @@
 
 #include "capsuled.h"
 #include "config.h"
+#include "log.h"
 #include "parse.h"
 #include "parseloc.h"
 #include "scan.h"
@@ -94,12 +95,35 @@ parse_cert_dir(struct parse *ps)
 	return 0;
 }
 
+/* log style capsuled | common | combined: gmid's name for the format. */
+static int
+parse_log_style(struct parse *ps)
+{
+	struct config	*conf = ps->conf;
+
+	if (scan_once(ps, "log style") == -1 || scan_next(ps) == -1)
+		return -1;
+	if (scan_is(ps, "capsuled"))
+		conf->access_style = ACCESS_STYLE_CAPSULED;
+	else if (scan_is(ps, "common"))
+		conf->access_style = ACCESS_STYLE_COMMON;
+	else if (scan_is(ps, "combined"))
+		conf->access_style = ACCESS_STYLE_COMBINED;
+	else
+		return scan_unexpected(ps, "capsuled, common or combined");
+	return 0;
+}
+
 static int
 parse_log(struct parse *ps)
 {
 	struct config	*conf = ps->conf;
 
-	if (scan_once(ps, "log") == -1 || scan_next(ps) == -1)
+	if (scan_next(ps) == -1)
+		return -1;
+	if (scan_is(ps, "style"))
+		return parse_log_style(ps);
+	if (scan_once(ps, "log") == -1)
 		return -1;
 	if (scan_is(ps, "syslog"))
 		conf->log_to = LOG_TO_SYSLOG;

@@ -85,7 +85,9 @@ render_kind(void *arg, const char *path, size_t len)
 	const struct snapshot_entry	*e;
 
 	if ((e = snapshot_find(s, path, len)) == NULL) {
-		log_debug("capsule: link to missing %.*s", (int)len, path);
+		if (log_getverbose() > 0)
+			log_debug("capsule: link to missing %s",
+			    log_quoten(path, len));
 		return '\0';
 	}
 	return e->kind == SNAP_FILE ? e->gophertype : '1';

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "log.h"
 #include "scan.h"
 #include "utf8.h"
 
@@ -24,14 +25,18 @@ static char	scan_err[PATH_MAX + 256];
 int
 scan_error(struct parse *ps, int line, const char *fmt, ...)
 {
-	char	msg[PATH_MAX + 128];
+	char	msg[PATH_MAX + 128], raw[sizeof(scan_err)];
 	va_list	ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(scan_err, sizeof(scan_err), "%s:%d: %s", ps->file, line,
-	    msg);
+	/*
+	 * The message may quote the file's words and strings, and it
+	 * reaches a terminal or a log: no control character in it.
+	 */
+	snprintf(raw, sizeof(raw), "%s:%d: %s", ps->file, line, msg);
+	log_sanitize(scan_err, sizeof(scan_err), raw);
 	*ps->errstr = scan_err;
 	return -1;
 }

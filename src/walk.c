@@ -47,7 +47,7 @@ static char	walk_err[PATH_MAX + 128];
 static int
 walk_fail(const char **errstr, const char *path, const char *why)
 {
-	snprintf(walk_err, sizeof(walk_err), "%s: %s", path, why);
+	snprintf(walk_err, sizeof(walk_err), "%s: %s", log_quote(path), why);
 	*errstr = walk_err;
 	return -1;
 }
@@ -202,13 +202,14 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 		return walk_fail_errno(errstr, key);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		log_info("capsule: %s: not a regular file, skipped", key);
+		log_info("capsule: %s: not a regular file, skipped",
+		    log_quote(key));
 		return 0;
 	}
 	if (gmi && st.st_size > SNAPSHOT_GMI_MAX) {
 		close(fd);
-		log_warnx("capsule: %s: gemtext over %d bytes, skipped", key,
-		    SNAPSHOT_GMI_MAX);
+		log_warnx("capsule: %s: gemtext over %d bytes, skipped",
+		    log_quote(key), SNAPSHOT_GMI_MAX);
 		return 0;
 	}
 	if (++w->files > SNAPSHOT_MAX_FILES) {
@@ -313,12 +314,14 @@ walk_symlink(struct walk *w, const char *key, char *disk, size_t disksize,
 
 	n = snprintf(full, sizeof(full), "%s/%s", w->s->rootreal, disk);
 	if (n < 0 || (size_t)n >= sizeof(full) || realpath(full, real) == NULL) {
-		log_info("capsule: %s: broken symlink, skipped", key);
+		log_info("capsule: %s: broken symlink, skipped",
+		    log_quote(key));
 		return -1;
 	}
 	if (strncmp(real, w->s->rootreal, rl) != 0 || real[rl] != '/' ||
 	    real[rl + 1] == '\0') {
-		log_info("capsule: %s: symlink leaves the root, skipped", key);
+		log_info("capsule: %s: symlink leaves the root, skipped",
+		    log_quote(key));
 		return -1;
 	}
 	if (strlcpy(disk, real + rl + 1, disksize) >= disksize ||
@@ -326,7 +329,8 @@ walk_symlink(struct walk *w, const char *key, char *disk, size_t disksize,
 		return -1;
 	/* The real path must itself be servable: no dot components. */
 	if (strstr(disk, "/.") != NULL || disk[0] == '.') {
-		log_info("capsule: %s: symlink to a hidden path, skipped", key);
+		log_info("capsule: %s: symlink to a hidden path, skipped",
+		    log_quote(key));
 		return -1;
 	}
 	return 0;
@@ -434,7 +438,7 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 		return walk_fail(errstr, key, "path too long");
 	if (!walk_name_ok(name)) {
 		log_warnx("capsule: %s: name is not printable UTF-8, skipped",
-		    ckey);
+		    log_quote(ckey));
 		return 0;
 	}
 	if (fstatat(s->rootfd, cdisk, &st, AT_SYMLINK_NOFOLLOW) == -1)
@@ -451,7 +455,8 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 	if (S_ISDIR(st.st_mode)) {
 		/* Not even listed: it would be an empty copy of itself. */
 		if (walk_is_ancestor(w, &st)) {
-			log_info("capsule: %s: directory loop, skipped", ckey);
+			log_info("capsule: %s: directory loop, skipped",
+			    log_quote(ckey));
 			return 0;
 		}
 		/*
@@ -517,7 +522,8 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 	}
 	if (walk_is_ancestor(w, &st)) {
 		close(fd);
-		log_info("capsule: %s: directory loop, skipped", key);
+		log_info("capsule: %s: directory loop, skipped",
+		    log_quote(key));
 		return 0;
 	}
 	w->dev[w->depth] = st.st_dev;

@@ -155,6 +155,15 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:1: chroot: \"var/empty\" is not an absolute path" },
 	{ "chroot empty", "chroot \"\"\n" MINIMAL,
 	    "t.conf:1: chroot: empty string" },
+	{ "log style unknown", "log style apache\n" MINIMAL,
+	    "t.conf:1: expected capsuled, common or combined, got apache" },
+	{ "log style twice", "log style common\nlog style combined\n"
+	    MINIMAL, "t.conf:2: log style given twice" },
+	{ "log style without a value", "log style\n" MINIMAL,
+	    "t.conf:1: expected capsuled, common or combined, got end of "
+	    "line" },
+	{ "log twice beside a style", "log stderr\nlog style common\n"
+	    "log syslog\n" MINIMAL, "t.conf:3: log given twice" },
 	{ "log keyword", "log file\n" MINIMAL,
 	    "t.conf:1: expected syslog, stderr or a quoted file name, "
 	    "got file" },
@@ -327,9 +336,10 @@ check_defaults(const struct config *conf, char *why, size_t len)
 		snprintf(why, len, "chroot %s user %s", conf->chroot,
 		    conf->user);
 	else if (conf->log_to != LOG_TO_SYSLOG ||
-	    conf->access_to != ACCESS_DAEMON)
-		snprintf(why, len, "log %d access %d", conf->log_to,
-		    conf->access_to);
+	    conf->access_to != ACCESS_DAEMON ||
+	    conf->access_style != ACCESS_STYLE_CAPSULED)
+		snprintf(why, len, "log %d access %d style %d", conf->log_to,
+		    conf->access_to, conf->access_style);
 	else if (strcmp(s->name, "example.org") != 0 ||
 	    strcmp(s->root, "/srv/example.org") != 0 ||
 	    strcmp(s->cert, "/etc/example.org.crt") != 0 ||
@@ -533,6 +543,28 @@ check_access_off(const struct config *conf, char *why, size_t len)
 }
 
 static int
+check_style(const struct config *conf, char *why, size_t len)
+{
+	if (conf->access_style != ACCESS_STYLE_COMBINED ||
+	    conf->log_to != LOG_TO_STDERR) {
+		snprintf(why, len, "style %d log %d", conf->access_style,
+		    conf->log_to);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_style_common(const struct config *conf, char *why, size_t len)
+{
+	if (conf->access_style != ACCESS_STYLE_COMMON) {
+		snprintf(why, len, "style %d", conf->access_style);
+		return 0;
+	}
+	return 1;
+}
+
+static int
 check_gopher_only(const struct config *conf, char *why, size_t len)
 {
 	struct server	*s = TAILQ_FIRST(&conf->servers);
@@ -713,6 +745,10 @@ static const struct good_test good_tests[] = {
 	    "\tlisten gopher on ::1 port 7070\n"), check_ipv6 },
 	{ "access-log off, log stderr",
 	    "access-log off\nlog stderr\n" MINIMAL, check_access_off },
+	{ "log style combined beside log stderr",
+	    "log style combined\nlog stderr\n" MINIMAL, check_style },
+	{ "log style common", "log style common\n" MINIMAL,
+	    check_style_common },
 	{ "search off, a prompt, the default",
 	    SRV("a", "\tsearch off\n\tlisten gopher on 127.0.0.1 port 70\n")
 	    SRV("b", "\tsearch \"Find \\\"pages\\\"\"\n"
