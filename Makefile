@@ -71,7 +71,7 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/render.c src/beneath.c src/parse.c src/parseloc.c src/scan.c \
 		src/sandbox.c src/signer.c src/keyproc.c src/helper.c src/chan.c \
 		src/stream.c src/spawner.c src/perm.c src/seccomp.c src/landlock.c \
-		src/rules.c src/clientcert.c src/certgen.c
+		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)

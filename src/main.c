@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "certcheck.h"
 #include "certgen.h"
 #include "config.h"
 #include "gen.h"
@@ -252,6 +253,12 @@ main(int argc, char *argv[])
 		    CERTGEN_DIR_QUICK, opt.host);
 		opt.key = keybuf;
 	}
+	/* Say so, or a complaint about ./capsule or ./certs makes no sense. */
+	if (opt_check && opt.file == NULL && !opt_quick)
+		fprintf(stderr, "capsuled: no -f, no quick-mode option and no "
+		    "%s: checking quick mode: %s/ as %s with %s/%s.crt and "
+		    "%s/%s.key\n", CONF_FILE, opt.root, opt.host,
+		    CERTGEN_DIR_QUICK, opt.host, CERTGEN_DIR_QUICK, opt.host);
 
 	log_init(1, LOG_DAEMON);
 	log_procname("parent");
@@ -275,7 +282,12 @@ main(int argc, char *argv[])
 			gen_free(conf);
 			return 1;
 		}
-		fprintf(stderr, "configuration OK\n");
+		/* Warnings: the daemon would start all the same. */
+		if ((ch = certcheck_config(conf, stderr)) > 0)
+			fprintf(stderr, "configuration OK, %d warning%s\n", ch,
+			    ch == 1 ? "" : "s");
+		else
+			fprintf(stderr, "configuration OK\n");
 		gen_free(conf);
 		return 0;
 	}

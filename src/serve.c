@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +85,7 @@ serve_snapshot(struct reply *r, const struct server *srv, const char *path,
 	}
 	r->filefd = stream_open(srv->index, path, len);
 	if (r->filefd == -1) {
-		log_warn("open %s", sr->stream);
+		log_warn("open %s", log_quote(sr->stream));
 		return -1;
 	}
 	if (sr->header != NULL)
@@ -178,6 +180,33 @@ reply:
 	return 1;
 }
 
+/*
+ * The port a Gemini URL must name: the server's public port when one is
+ * configured; else, behind a PROXY header, the port the header says the
+ * client reached (the balancer's, as the IP-literal check takes its
+ * address); else the listener's own.
+ */
+static int
+serve_gemini_port(const struct serve_in *in, const struct server *srv)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (srv->gemini_port != 0 || in->locallen == 0)
+		return config_public_port(in->l, srv);
+	if (in->local->ss_family == AF_INET &&
+	    in->locallen >= sizeof(*sin)) {
+		sin = (const struct sockaddr_in *)in->local;
+		return ntohs(sin->sin_port);
+	}
+	if (in->local->ss_family == AF_INET6 &&
+	    in->locallen >= sizeof(*sin6)) {
+		sin6 = (const struct sockaddr_in6 *)in->local;
+		return ntohs(sin6->sin6_port);
+	}
+	return config_public_port(in->l, srv);
+}
+
 void
 serve_gemini(const struct serve_in *in, const char *line, size_t len,
     struct reply *r)
@@ -201,7 +230,7 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 	if (req.uri.ipliteral)
 		lp = serve_local(in, local, sizeof(local));
 	if (!config_server_uri(srv, &req.uri, lp) ||
-	    !gemini_port_matches(&req.uri, config_public_port(in->l, srv)) ||
+	    !gemini_port_matches(&req.uri, serve_gemini_port(in, srv)) ||
 	    !serve_sni_ok(in, srv, &req.uri)) {
 		log_debug("%s: gemini: not our host or port, or not the "
 		    "host named in SNI", in->peer);

@@ -246,6 +246,30 @@ try:
                   sni=None)
     check(r == b"53 Proxy request refused\r\n", "proxy: an IP-literal URL "
           "naming another address gets 53", r)
+    # The balancer listens on 1965 and forwards to our own port: the
+    # header says which port the client reached, and URLs name that one.
+    r = tls_after(d.gemini_port, b"PROXY TCP4 192.0.2.8 198.51.100.1 "
+                  b"1 1965\r\n", b"gemini://localhost:1965/\r\n")
+    check(r.startswith(b"20 "), "proxy: a URL naming the port the header "
+          "says the client reached is ours (no public port set)", r)
+    r = tls_after(d.gemini_port, b"PROXY TCP4 192.0.2.8 198.51.100.1 "
+                  b"1 1965\r\n", b"gemini://localhost/\r\n")
+    check(r.startswith(b"20 "), "proxy: a URL without a port means 1965, "
+          "which the client reached", r)
+    r = tls_after(d.gemini_port, v2_header("2001:db8::8", "2001:db8::1", 1,
+                                           11965),
+                  b"gemini://localhost:11965/\r\n")
+    check(r.startswith(b"20 "), "proxy v2: the destination port of a TCP6 "
+          "header counts the same", r)
+    r = tls_after(d.gemini_port, b"PROXY TCP4 192.0.2.8 198.51.100.1 "
+                  b"1 1965\r\n", b"gemini://localhost:%d/\r\n" %
+                  d.gemini_port)
+    check(r == b"53 Proxy request refused\r\n", "proxy: a URL naming our "
+          "own port, which the client did not reach, gets 53", r)
+    r = tls_after(d.gemini_port, v2_header("", "", 0, 0, local=True),
+                  url)
+    check(r.startswith(b"20 "), "proxy: a LOCAL header (a health check) "
+          "keeps the listener's port", r)
 
     got, _ = closed_without_reply(d.gopher_port, b"/\r\n")
     check(got == b"", "proxy: a request without a header is closed "
