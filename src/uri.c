@@ -398,7 +398,8 @@ uri_path_normalize(char *p, size_t *lenp, const char **errstr)
  * ("/a/b/") to a decoded, normalized path for use as a selector or
  * snapshot key.  Query and fragment are dropped, ".." past the root is
  * clamped (RFC 3986 resolution never fails).  Returns -1 when the
- * reference cannot name a local file (bad escape, NUL, control bytes).
+ * reference cannot name a local file (bad escape, NUL, control
+ * characters, C1 included).
  */
 int
 uri_resolve(const char *dir, const char *ref, size_t reflen, struct buf *out)
@@ -424,12 +425,14 @@ uri_resolve(const char *dir, const char *ref, size_t reflen, struct buf *out)
 			    uri_hexval(ref[i + 2]);
 			i += 2;
 		}
-		if (c < 0x20 || c == 0x7f)
-			goto done;
 		buf_addc(&tmp, c);
 	}
 	if (tmp.failed || tmp.len == 0 || tmp.data[0] != '/')
 		goto done;
+	/* Decoded, so that an escaped C1 control is caught as well. */
+	for (i = 0; i < tmp.len; i++)
+		if (utf8_control(tmp.data + i, tmp.len - i) != 0)
+			goto done;
 	/* Dot segments, clamping at the root as RFC 3986 5.2.4 does. */
 	buf_reset(out);
 	for (in = 0; in < tmp.len; in = seg) {
