@@ -1,8 +1,11 @@
 /*
  * buf.c: a growable byte buffer for building snapshots and replies.
  * An allocation failure is sticky (buf.failed) so that a long chain of
- * appends needs one check at the end.  Never used on the request path
- * for prepared content; the worker only builds small dynamic replies.
+ * appends needs one check at the end.  A buffer may be bounded (max):
+ * an append past it fails the same way, with buf.over set, and the
+ * buffer never allocates more than max, so that rendering a hostile
+ * page costs at most its budget.  Never used on the request path for
+ * prepared content; the worker only builds small dynamic replies.
  */
 
 #include <stdarg.h>
@@ -46,9 +49,16 @@ buf_reserve(struct buf *b, size_t more)
 		b->failed = 1;
 		return -1;
 	}
+	/* A bounded buffer never holds, nor allocates, more than max. */
+	if (b->max != 0 && more > b->max - b->len) {
+		b->failed = b->over = 1;
+		return -1;
+	}
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < more)
 		cap *= 2;
+	if (b->max != 0 && cap > b->max)
+		cap = b->max;
 	if ((p = realloc(b->data, cap)) == NULL) {
 		b->failed = 1;
 		return -1;

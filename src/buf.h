@@ -12,7 +12,9 @@ struct buf {
 	char	*data;
 	size_t	 len;
 	size_t	 cap;
-	int	 failed;	/* sticky: an allocation failed */
+	size_t	 max;		/* bytes it may hold; 0: no limit */
+	int	 failed;	/* sticky: an allocation failed, or max */
+	int	 over;		/* failed because it would pass max */
 };
 
 void	 buf_init(struct buf *);

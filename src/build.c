@@ -13,6 +13,7 @@
  * never opened.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@
 #include "walk.h"
 
 #define HEADER_MAX	160	/* "20 " + longest MIME + lang + CRLF */
+
+static char	build_err[256];
 
 static void *
 build_search_alloc(void *arg, size_t n)
@@ -110,10 +113,16 @@ build_search(struct snapshot *s, const char **errstr)
 		    build_searchable(s, e))
 			build_search_page(s, e, &src[n++]);
 	}
-	rc = indexer_build(src, n, build_search_alloc, s, &ix, errstr);
+	/* Its working memory, too, comes out of what is left of the budget. */
+	rc = indexer_build(src, n, s->max == 0 ? 0 : s->max > s->bytes ?
+	    s->max - s->bytes : 1, build_search_alloc, s, &ix, errstr);
 	free(src);
-	if (rc == -1)
+	if (rc == -1) {
+		snprintf(build_err, sizeof(build_err), "search index: %s",
+		    s->over ? snapshot_over(s) : *errstr);
+		*errstr = build_err;
 		return -1;
+	}
 	ss->index = ix;
 	ss->host = s->host;
 	ss->gopher_port = p->gopher_port;
@@ -186,7 +195,7 @@ build_snapshot(const struct snapshot_params *p, struct snapshot **out,
 	*out = s;
 	return 0;
 nomem:
-	*errstr = "out of memory";
+	*errstr = s->over ? snapshot_over(s) : "out of memory";
 fail:
 	snapshot_free(s);
 	return -1;

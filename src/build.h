@@ -19,6 +19,7 @@ struct snapshot_params {
 	int		 gopher_port;	/* port named in Gopher menus */
 	const char	*lang;		/* NULL or BCP47 tag(s) */
 	size_t		 inline_max;	/* bigger files are streamed */
+	size_t		 max;		/* bytes the snapshot may hold */
 	int		 search;	/* index the pages, answer SEARCH_PATH */
 	const char	*search_prompt;	/* Gemini input prompt */
 	const struct location *locs;	/* the server's, in order */
@@ -33,5 +34,6 @@ struct snapshot_params {
 
 int	 build_snapshot(const struct snapshot_params *, struct snapshot **,
 	    const char **);
+
 
 #endif /* CAPSULED_BUILD_H */

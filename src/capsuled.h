@@ -35,7 +35,9 @@
 #define SNAPSHOT_MAX_DEPTH	32
 #define SNAPSHOT_INLINE_MAX	(1024 * 1024)	/* larger files stream */
 #define SNAPSHOT_GMI_MAX	(16 * 1024 * 1024)
-#define SNAPSHOT_MAX_BYTES	((size_t)1024 * 1024 * 1024)
+#define SNAPSHOT_MAX_DEFAULT	((size_t)1024 * 1024 * 1024)	/* bytes */
+#define SNAPSHOT_MAX_LIMIT	((long long)1024 * 1024 * 1024 * 1024)
+#define SNAPSHOT_REPLY_MAX	(64 * 1024 * 1024)	/* one rendered reply */
 #define STREAM_CHUNK		16384
 #define GOPHER_COLUMNS		67	/* display columns in a menu line */
 #define GOPHER_PRE_COLUMNS	1024	/* ... of preformatted text */

@@ -42,6 +42,7 @@ config_new(void)
 	conf->timeout_request = TIMEOUT_REQUEST;
 	conf->timeout_response = TIMEOUT_RESPONSE;
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
+	conf->snapshot_max = SNAPSHOT_MAX_DEFAULT;
 	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
 	conf->chroot_default = 1;
 	strlcpy(conf->certdir, CERTGEN_DIR, sizeof(conf->certdir));

@@ -118,6 +118,7 @@ struct config {
 	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
+	size_t			 snapshot_max;	/* bytes of one snapshot */
 	char			 pidfile[PATH_MAX];
 	char			 certdir[PATH_MAX];	/* see certgen.c */
 	struct serverlist	 servers;

@@ -52,6 +52,7 @@ gen_snapshot(struct config *conf, struct server *s, int bind,
 	p.host = s->name;
 	p.lang = s->lang[0] != '\0' ? s->lang : NULL;
 	p.inline_max = conf->inline_max;
+	p.max = conf->snapshot_max;
 	p.search = s->search_enabled;
 	p.search_prompt = s->search_prompt;
 	for (i = 0; i < s->naliases; i++)

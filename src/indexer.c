@@ -12,6 +12,7 @@
  * Pure: no I/O.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,13 +60,33 @@ struct indexer {
 	struct indexer_post	*posts;
 	size_t			 nposts;
 	size_t			 postcap;
+	size_t			 max;		/* working bytes; 0: no limit */
+	size_t			 held;		/* working bytes allocated */
+	int			 over;		/* max would have been passed */
 };
 
 static const char	*indexer_sort_pool;	/* for indexer_cmp */
 
+/*
+ * Count bytes of working memory about to be allocated; -1 (and over)
+ * when they would pass the caller's limit, which is how a page of
+ * millions of distinct words is refused at its budget, not after.
+ */
+static int
+indexer_take(struct indexer *x, size_t bytes)
+{
+	if (x->max != 0 && (bytes > x->max || x->held > x->max - bytes)) {
+		x->over = 1;
+		return -1;
+	}
+	x->held += bytes;
+	return 0;
+}
+
 /* p with room for need elements of size bytes, or NULL (p kept). */
 static void *
-indexer_grow(void *p, size_t *cap, size_t need, size_t size)
+indexer_grow(struct indexer *x, void *p, size_t *cap, size_t need,
+    size_t size)
 {
 	size_t	ncap = *cap ? *cap : 64;
 
@@ -73,6 +94,9 @@ indexer_grow(void *p, size_t *cap, size_t need, size_t size)
 		return p;
 	while (ncap < need)
 		ncap *= 2;
+	if (ncap > SIZE_MAX / size ||
+	    indexer_take(x, (ncap - *cap) * size) == -1)
+		return NULL;
 	if ((p = reallocarray(p, ncap, size)) != NULL)
 		*cap = ncap;
 	return p;
@@ -86,8 +110,11 @@ indexer_rehash(struct indexer *x)
 
 	if (size < 1024)
 		size = 1024;
-	if ((t = calloc(size, sizeof(*t))) == NULL)
+	if (indexer_take(x, size * sizeof(*t)) == -1 ||
+	    (t = calloc(size, sizeof(*t))) == NULL)
 		return -1;
+	if (x->table != NULL)
+		x->held -= (x->tmask + 1) * sizeof(*t);
 	for (i = 0; i < x->nterms; i++) {
 		slot = x->terms[i].hash & (size - 1);
 		while (t[slot] != 0)
@@ -121,11 +148,11 @@ indexer_word(struct indexer *x, const char *w, size_t len)
 	}
 	if (x->nterms >= UINT32_MAX - 1)
 		return -1;
-	if ((np = indexer_grow(x->terms, &x->termcap, x->nterms + 1,
+	if ((np = indexer_grow(x, x->terms, &x->termcap, x->nterms + 1,
 	    sizeof(*x->terms))) == NULL)
 		return -1;
 	x->terms = np;
-	if ((np = indexer_grow(x->pool, &x->poolcap, x->poollen + len + 1,
+	if ((np = indexer_grow(x, x->pool, &x->poolcap, x->poollen + len + 1,
 	    1)) == NULL)
 		return -1;
 	x->pool = np;
@@ -155,7 +182,7 @@ indexer_hit(struct indexer *x, uint32_t page, const char *w, size_t len,
 		return -1;
 	t = &x->terms[id];
 	if (t->lastpage != page) {
-		if ((np = indexer_grow(x->posts, &x->postcap, x->nposts + 1,
+		if ((np = indexer_grow(x, x->posts, &x->postcap, x->nposts + 1,
 		    sizeof(*x->posts))) == NULL)
 			return -1;
 		x->posts = np;
@@ -328,7 +355,9 @@ indexer_finish(struct indexer *x, struct search_page *pages, size_t npages,
 	/* No gemtext, no words, no terms array: qsort(NULL) is undefined. */
 	if (x->nterms > 0)
 		qsort(x->terms, x->nterms, sizeof(*x->terms), indexer_cmp);
-	if ((rank = calloc(x->nterms + 1, sizeof(*rank))) == NULL ||
+	if (indexer_take(x, (x->nterms + 1) * 2 * sizeof(*rank) +
+	    (x->nposts + 1) * sizeof(*order)) == -1 ||
+	    (rank = calloc(x->nterms + 1, sizeof(*rank))) == NULL ||
 	    (start = calloc(x->nterms + 1, sizeof(*start))) == NULL ||
 	    (order = calloc(x->nposts + 1, sizeof(*order))) == NULL)
 		goto done;
@@ -398,12 +427,16 @@ done:
  * Build the index of n pages.  The index is one block from alloc(arg,
  * size), which must stay valid as long as the index is used (the
  * snapshot's arena); the pages' strings are referenced, not copied.
+ * Building takes working memory (the words, the postings, a hash
+ * table) of at most max bytes (0: no limit); past it the build fails
+ * and says so.
  */
 int
-indexer_build(const struct search_source *src, size_t n,
+indexer_build(const struct search_source *src, size_t n, size_t max,
     void *(*alloc)(void *, size_t), void *arg, struct search_index **out,
     const char **errstr)
 {
+	static char		 err[96];
 	struct indexer		 x;
 	struct search_page	*pages = NULL;
 	size_t			 i;
@@ -411,6 +444,7 @@ indexer_build(const struct search_source *src, size_t n,
 
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
+	x.max = max;
 	if (n >= UINT32_MAX || (pages = calloc(n + 1, sizeof(*pages))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
@@ -437,6 +471,11 @@ indexer_build(const struct search_source *src, size_t n,
 	goto done;
 nomem:
 	*errstr = "out of memory";
+	if (x.over) {
+		snprintf(err, sizeof(err), "indexing would take more than "
+		    "%zu MiB", max / (1024 * 1024));
+		*errstr = err;
+	}
 done:
 	free(pages);
 	free(x.terms);

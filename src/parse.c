@@ -235,6 +235,23 @@ parse_inline_max(struct parse *ps)
 	return 0;
 }
 
+/* snapshot-max bytes: what one capsule's snapshot may hold, all told. */
+static int
+parse_snapshot_max(struct parse *ps)
+{
+	long long	n;
+
+	if (scan_once(ps, "snapshot-max") == -1 ||
+	    scan_number(ps, "snapshot-max", 1024 * 1024, SNAPSHOT_MAX_LIMIT, 1,
+	    &n) == -1)
+		return -1;
+	if ((unsigned long long)n > SIZE_MAX)
+		return scan_error(ps, ps->tokline, "snapshot-max: %lld is "
+		    "more than this system can address", n);
+	ps->conf->snapshot_max = (size_t)n;
+	return 0;
+}
+
 static int	parse_server(struct parse *);
 
 static const struct parse_directive parse_top[] = {
@@ -247,6 +264,7 @@ static const struct parse_directive parse_top[] = {
 	{ "prefork",		parse_prefork },
 	{ "server",		parse_server },
 	{ "session-tickets",	parse_session_tickets },
+	{ "snapshot-max",	parse_snapshot_max },
 	{ "timeout",		parse_timeout },
 	{ "user",		parse_user },
 	{ NULL,			NULL }

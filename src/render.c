@@ -56,6 +56,9 @@ render_auto_index(const struct snapshot *s, int loc)
 	return !p->auto_index_off;
 }
 
+#define RENDER_OVER_TOTAL	1	/* snapshot->over: snapshot-max */
+#define RENDER_OVER_REPLY	2	/* ... SNAPSHOT_REPLY_MAX */
+
 /* "20 <type>[; lang=...]\r\n" into hdr; returns its length. */
 size_t
 render_header(char *hdr, size_t size, const char *type, const char *lang)
@@ -107,9 +110,29 @@ render_dirname(const char *path, size_t len, char *dir, size_t size)
 		strlcpy(dir, "/", size);
 }
 
+/*
+ * A buffer for one reply, bounded by SNAPSHOT_REPLY_MAX and by what is
+ * left of snapshot-max, so that a page whose rendering explodes (a
+ * line that is one byte of gemtext costs a menu line of twenty) is
+ * refused once it has cost that much, not after.
+ */
+static void
+render_buf(const struct snapshot *s, struct buf *b)
+{
+	size_t	left = s->max > s->bytes ? s->max - s->bytes : 1;
+
+	buf_init(b);
+	b->max = s->max == 0 || left > SNAPSHOT_REPLY_MAX ?
+	    SNAPSHOT_REPLY_MAX : left;
+}
+
 static int
 render_keep(struct snapshot *s, struct buf *b, const char **out, size_t *len)
 {
+	/* Which limit: the reply's own, or the snapshot's. */
+	if (b->over)
+		s->over = b->max == SNAPSHOT_REPLY_MAX ? RENDER_OVER_REPLY :
+		    RENDER_OVER_TOTAL;
 	if (b->failed || (*out = snapshot_strdup(s, b->data ? b->data : "",
 	    b->len)) == NULL)
 		return -1;
@@ -134,7 +157,7 @@ render_menu(struct snapshot *s, const char *text, size_t len, const char *dir,
 	ctx.kind = render_kind;
 	ctx.arg = s;
 	ctx.search = s->searching ? SEARCH_PATH : NULL;
-	buf_init(&b);
+	render_buf(s, &b);
 	gemtext_to_gopher(text, len, &ctx, &b);
 	buf_adds(&b, ".\r\n");
 	rc = render_keep(s, &b, out, outlen);
@@ -160,7 +183,7 @@ render_file(struct snapshot *s, struct snapshot_entry *e)
 	e->gopherlen = e->bodylen;
 	if (e->gophertype != '0')
 		return 0;
-	buf_init(&b);
+	render_buf(s, &b);
 	if (gopher_text(&b, e->body, e->bodylen))
 		rc = render_keep(s, &b, &e->gopher, &e->gopherlen);
 	buf_free(&b);
@@ -190,7 +213,7 @@ render_dir(struct snapshot *s, struct snapshot_entry *e)
 	} else {
 		hlen = render_header(hdr, sizeof(hdr), "text/gemini",
 		    render_lang(s, e->loc));
-		buf_init(&b);
+		render_buf(s, &b);
 		buf_add(&b, hdr, hlen);
 		buf_add(&b, e->listing, e->listinglen);
 		rc = render_keep(s, &b, &e->gemini, &e->geminilen);
@@ -199,7 +222,7 @@ render_dir(struct snapshot *s, struct snapshot_entry *e)
 			return -1;
 	}
 	if (e->map != NULL) {
-		buf_init(&b);
+		render_buf(s, &b);
 		gopher_map(&b, e->map, e->maplen, e->path, s->host,
 		    s->params->gopher_port);
 		buf_adds(&b, ".\r\n");
@@ -232,7 +255,7 @@ render_redirect(struct snapshot *s, struct snapshot_entry *e)
 	e->gopherlen = dir->gopherlen;
 	if (dir->gemini == NULL)
 		return 0;	/* nothing there to redirect to */
-	buf_init(&b);
+	render_buf(s, &b);
 	buf_adds(&b, "31 ");
 	uri_path_encode(&b, key, e->pathlen + 1);
 	buf_adds(&b, "\r\n");
@@ -284,7 +307,7 @@ render_search_item(struct snapshot *s)
 	if (root == NULL || root->gopher == NULL || root->gopherlen < 3 ||
 	    render_has_search(s, root->gopher, root->gopherlen))
 		return 0;
-	buf_init(&b);
+	render_buf(s, &b);
 	buf_add(&b, root->gopher, root->gopherlen - 3);	/* ".\r\n" */
 	gopher_info(&b, "", 0, s->host, s->params->gopher_port);
 	gopher_item(&b, '7', s->search.prompt, s->search.promptlen,
@@ -293,6 +316,23 @@ render_search_item(struct snapshot *s)
 	rc = render_keep(s, &b, &root->gopher, &root->gopherlen);
 	buf_free(&b);
 	return rc;
+}
+
+/* A reply could not be kept: which limit, for which path. */
+static int
+render_fail(const struct snapshot *s, const char *path, const char **errstr)
+{
+	static char	err[LOG_NAME_MAX * 4 + 256];
+
+	if (!s->over) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	snprintf(err, sizeof(err), "%s: %s", log_quote(path),
+	    s->over == RENDER_OVER_REPLY ? snapshot_reply_over() :
+	    snapshot_over(s));
+	*errstr = err;
+	return -1;
 }
 
 int
@@ -316,16 +356,12 @@ render_snapshot(struct snapshot *s, const char **errstr)
 				rc = render_dir(s, e);
 			else
 				rc = render_redirect(s, e);
-			if (rc == -1) {
-				*errstr = "out of memory";
-				return -1;
-			}
+			if (rc == -1)
+				return render_fail(s, e->path, errstr);
 		}
 	}
-	if (s->searching && render_search_item(s) == -1) {
-		*errstr = "out of memory";
-		return -1;
-	}
+	if (s->searching && render_search_item(s) == -1)
+		return render_fail(s, "/", errstr);
 	for (i = 0; i < s->n; i++) {
 		s->entries[i].body = NULL;
 		s->entries[i].map = NULL;

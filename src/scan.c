@@ -193,8 +193,8 @@ scan_string(struct parse *ps, const char *what, char *buf, size_t size)
 }
 
 /*
- * The next token is a number from min to max.  With scale, a K or M
- * suffix multiplies by 1024 or 1024 * 1024.
+ * The next token is a number from min to max.  With scale, a K, M or G
+ * suffix multiplies by 1024, 1024 * 1024 or 1024 * 1024 * 1024.
  */
 int
 scan_number(struct parse *ps, const char *what, long long min,
@@ -219,8 +219,9 @@ scan_number_here(struct parse *ps, const char *what, long long min,
 		return scan_unexpected(ps, "a number");
 	len = strlen(ps->text);
 	if (scale && len > 1 && (ps->text[len - 1] == 'K' ||
-	    ps->text[len - 1] == 'M')) {
-		mult = ps->text[len - 1] == 'K' ? 1024 : 1024 * 1024;
+	    ps->text[len - 1] == 'M' || ps->text[len - 1] == 'G')) {
+		mult = ps->text[len - 1] == 'K' ? 1024 :
+		    ps->text[len - 1] == 'M' ? 1024 * 1024 : 1024 * 1024 * 1024;
 		len--;
 	}
 	if (len == 0 || len >= sizeof(digits) ||

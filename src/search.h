@@ -66,7 +66,7 @@ size_t	 words_next(const char *, size_t, size_t *, char *, size_t *);
 size_t	 words_line_text(const char *, size_t);
 
 /* indexer.c */
-int	 indexer_build(const struct search_source *, size_t,
+int	 indexer_build(const struct search_source *, size_t, size_t,
 	    void *(*)(void *, size_t), void *, struct search_index **,
 	    const char **);
 

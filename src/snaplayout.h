@@ -55,7 +55,8 @@ struct snapshot {
 	size_t				 tmask;
 	struct arena_chunk		*chunks;
 	size_t				 bytes;		/* memory held */
-	size_t				 content;	/* file bytes read */
+	size_t				 max;		/* ... at most */
+	int				 over;		/* a limit was hit */
 	int				 rootfd;
 	int				 building;	/* entries malloc'd */
 	int				 searching;	/* search is on */
@@ -70,5 +71,7 @@ int	 snapshot_add(struct snapshot *, const char *, size_t, int);
 int	 snapshot_index(struct snapshot *);
 const struct snapshot_entry *
 	 snapshot_find(const struct snapshot *, const char *, size_t);
+const char *snapshot_over(const struct snapshot *);
+const char *snapshot_reply_over(void);
 
 #endif /* CAPSULED_SNAPLAYOUT_H */

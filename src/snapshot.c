@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,12 @@ snapshot_alloc(struct snapshot *s, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	if (c == NULL || c->size - c->used < n) {
 		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+		/* The budget (snapshot-max) counts every byte mapped. */
+		if (s->max != 0 && (size > s->max ||
+		    s->bytes > s->max - size - sizeof(*c))) {
+			s->over = 1;
+			return NULL;
+		}
 		/*
 		 * mmap, not malloc: a worker forked during a reload frees the
 		 * previous snapshot, and munmap returns those pages at once
@@ -66,6 +73,31 @@ snapshot_alloc(struct snapshot *s, size_t n)
 	p = c->data + c->used;
 	c->used += n;
 	return p;
+}
+
+/*
+ * Why the arena refused: the snapshot would pass snapshot-max.  In a
+ * static buffer, as every errstr is.
+ */
+const char *
+snapshot_over(const struct snapshot *s)
+{
+	static char	msg[128];
+
+	snprintf(msg, sizeof(msg), "the snapshot would pass snapshot-max "
+	    "(%zu MiB)", s->max / (1024 * 1024));
+	return msg;
+}
+
+/* Why one rendered reply was refused: it passed SNAPSHOT_REPLY_MAX. */
+const char *
+snapshot_reply_over(void)
+{
+	static char	msg[128];
+
+	snprintf(msg, sizeof(msg), "its reply would pass %d MiB "
+	    "(SNAPSHOT_REPLY_MAX)", SNAPSHOT_REPLY_MAX / (1024 * 1024));
+	return msg;
 }
 
 char *
@@ -277,5 +309,6 @@ snapshot_new(const struct snapshot_params *p)
 	s->rootfd = -1;
 	s->building = 1;
 	s->params = p;
+	s->max = p->max;
 	return s;
 }

@@ -58,6 +58,16 @@ walk_fail_errno(const char **errstr, const char *path)
 	return walk_fail(errstr, path, strerror(errno));
 }
 
+/* The arena said no: the budget (naming path) or memory itself. */
+static int
+walk_nomem(const struct snapshot *s, const char **errstr, const char *path)
+{
+	if (s->over)
+		return walk_fail(errstr, path, snapshot_over(s));
+	*errstr = "out of memory";
+	return -1;
+}
+
 /* A name we can serve under the same path on both protocols. */
 static int
 walk_name_ok(const char *name)
@@ -232,12 +242,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 		e->geminilen = hlen;
 		e->stream = snapshot_strdup(s, disk, strlen(disk));
 		e->gophertype = m->gophertype;
-		return e->gemini && e->stream ? 0 : -1;
-	}
-	s->content += (size_t)st.st_size;
-	if (s->content > SNAPSHOT_MAX_BYTES) {
-		close(fd);
-		return walk_fail(errstr, key, "capsule larger than the limit");
+		return e->gemini && e->stream ? 0 : walk_nomem(s, errstr, key);
 	}
 	if ((p = snapshot_alloc(s, HEADER_ROOM + (size_t)st.st_size)) == NULL)
 		goto nomem;
@@ -264,8 +269,7 @@ walk_file(struct walk *w, const char *key, const char *disk, const char *name,
 	return 0;
 nomem:
 	close(fd);
-	*errstr = "out of memory";
-	return -1;
+	return walk_nomem(s, errstr, key);
 }
 
 /* A directory's gophermap is read whole; it is never served itself. */
@@ -287,8 +291,7 @@ walk_gophermap(struct walk *w, int diridx, const char *disk, const char *key,
 	}
 	if ((p = snapshot_alloc(s, (size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		*errstr = "out of memory";
-		return -1;
+		return walk_nomem(s, errstr, key);
 	}
 	if (walk_read(fd, p, (size_t)st.st_size) == -1) {
 		close(fd);
@@ -470,10 +473,8 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 		strlcat(ckey, "/", sizeof(ckey));
 		if ((idx = snapshot_add(s, ckey, strlen(ckey), SNAP_DIR)) == -1 ||
 		    (n = snapshot_add(s, ckey, strlen(ckey) - 1,
-		    SNAP_REDIRECT)) == -1) {
-			*errstr = "out of memory";
-			return -1;
-		}
+		    SNAP_REDIRECT)) == -1)
+			return walk_nomem(s, errstr, ckey);
 		s->entries[idx].loc = render_location(s, ckey);
 		s->entries[n].loc = render_location(s, s->entries[n].path);
 		if (walk_dir(w, idx, ckey, cdisk, errstr) == -1)
@@ -531,6 +532,7 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 	if ((names = walk_names(fd, &count)) == NULL)
 		return walk_fail_errno(errstr, key);
 	buf_init(&listing);
+	listing.max = SNAPSHOT_REPLY_MAX;
 	buf_addf(&listing, "# Index of %s\n\n", key);
 	if (strcmp(key, "/") != 0)
 		buf_adds(&listing, "=> ../ Parent directory\n");
@@ -541,9 +543,13 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 			goto done;
 	w->depth--;
 	if (s->entries[diridx].index == -1) {
+		if (listing.over) {
+			walk_fail(errstr, key, snapshot_reply_over());
+			goto done;
+		}
 		if (listing.failed || (s->entries[diridx].listing =
 		    snapshot_strdup(s, listing.data, listing.len)) == NULL) {
-			*errstr = "out of memory";
+			walk_nomem(s, errstr, key);
 			goto done;
 		}
 		s->entries[diridx].listinglen = listing.len;
@@ -582,10 +588,8 @@ walk_capsule(struct snapshot *s, const char **errstr)
 		*errstr = walk_err;
 		return -1;
 	}
-	if ((idx = snapshot_add(s, "/", 1, SNAP_DIR)) == -1) {
-		*errstr = "out of memory";
-		return -1;
-	}
+	if ((idx = snapshot_add(s, "/", 1, SNAP_DIR)) == -1)
+		return walk_nomem(s, errstr, "/");
 	s->entries[idx].loc = render_location(s, "/");
 	return walk_dir(&w, idx, "/", "", errstr);
 }

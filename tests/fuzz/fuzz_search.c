@@ -261,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q = p;
 	qlen = (size_t)(end - p);
 	fuzz_block = NULL;
-	FUZZ_ASSERT(indexer_build(src, n, fuzz_alloc, NULL, &ix, &err) == 0,
+	FUZZ_ASSERT(indexer_build(src, n, 0, fuzz_alloc, NULL, &ix, &err) == 0,
 	    "the index is built");
 	FUZZ_ASSERT(search_count(ix) == n, "the index counts its pages");
 	if ((scratch = calloc(1, search_scratch_size(ix))) == NULL)

@@ -5,8 +5,11 @@ last value allowed is served, the first one past it is not.
 
 - SNAPSHOT_MAX_DEPTH: 32 directory levels are served; a 33rd fails the
   reload, which keeps the old content.
-- SNAPSHOT_MAX_BYTES: exactly 1 GiB of content held in memory checks
-  clean (capsuled -n), one byte more does not.
+- snapshot-max (SNAPSHOT_MAX_DEFAULT, 1 GiB) bounds everything a
+  snapshot holds, the files in memory and what is made of them: 1008 MiB
+  of files checks clean (capsuled -n), exactly 1 GiB of files does not
+  (the replies and the index need room too) and the refusal names the
+  file and the limit; snapshot-max 2G holds that 1 GiB.
 - SNAPSHOT_GMI_MAX: a gemtext file of exactly 16 MiB is served, one of
   16 MiB + 1 is skipped, and the log says so.
 - inline-max: a file of exactly that size is held in memory (changing
@@ -33,7 +36,7 @@ import time
 from harness import (CAPSULED, SERVER, TEST_USER, Daemon, check, done,
                      plain_raw, plan, wait_for)
 
-plan(32)
+plan(33)
 
 MIB = 1024 * 1024
 # LeakSanitizer cannot run under ptrace: under strace, a sanitizer build
@@ -91,23 +94,30 @@ try:
 finally:
     d.stop()
 
-# --- SNAPSHOT_MAX_BYTES, with -n (it builds the snapshot, serves nothing)
+# --- snapshot-max, with -n (it builds the snapshot, serves nothing) -----
 BIG = """{user}inline-max 16M
 """ + SERVER
 d = Daemon(None, conf=BIG, start=False)
 os.makedirs(d.root)
-for i in range(64):
+for i in range(63):
     sparse(os.path.join(d.root, "part%02d.bin" % i), 16 * MIB)
 t0 = time.monotonic()
 rc, out, err = run([CAPSULED, "-n", "-f", d.conf], timeout=120)
 check(rc == 0 and "configuration OK" in err,
-      "bytes: 64 files of 16 MiB, exactly 1 GiB (SNAPSHOT_MAX_BYTES), are "
-      "held (%.1f s)" % (time.monotonic() - t0), (rc, err[-300:]))
-with open(os.path.join(d.root, "one-more.bin"), "wb") as f:
-    f.write(b"x")
+      "bytes: 63 files of 16 MiB, 1008 MiB, are held under the default "
+      "snapshot-max of 1 GiB (%.1f s)" % (time.monotonic() - t0),
+      (rc, err[-300:]))
+sparse(os.path.join(d.root, "part63.bin"), 16 * MIB)
 rc, out, err = run([CAPSULED, "-n", "-f", d.conf], timeout=120)
-check(rc == 1 and "capsule larger than the limit" in err,
-      "bytes: one byte more and the capsule is refused", (rc, err[-300:]))
+check(rc == 1 and re.search(r"/part\d\d\.bin: the snapshot would pass "
+                            r"snapshot-max \(1024 MiB\)", err),
+      "bytes: exactly 1 GiB of files is more than the default snapshot-max, "
+      "and the refusal names the file and the limit", (rc, err[-300:]))
+d.write_conf(BIG.replace("inline-max 16M",
+                        "inline-max 16M\nsnapshot-max 2G"))
+rc, out, err = run([CAPSULED, "-n", "-f", d.conf], timeout=120)
+check(rc == 0 and "configuration OK" in err,
+      "bytes: snapshot-max 2G holds the 1 GiB", (rc, err[-300:]))
 for name in os.listdir(d.root):
     os.unlink(os.path.join(d.root, name))
 

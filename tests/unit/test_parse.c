@@ -145,8 +145,21 @@ static const struct bad_test bad_tests[] = {
 	    "out of range (1 to 1000000)" },
 	{ "inline-max range", "inline-max 17M\n" MINIMAL,
 	    "t.conf:1: inline-max: 17M is out of range (0 to 16777216)" },
-	{ "inline-max suffix", "inline-max 1G\n" MINIMAL,
-	    "t.conf:1: inline-max: \"1G\" is not a number" },
+	{ "inline-max suffix", "inline-max 1T\n" MINIMAL,
+	    "t.conf:1: inline-max: \"1T\" is not a number" },
+	{ "inline-max 1G is out of range", "inline-max 1G\n" MINIMAL,
+	    "t.conf:1: inline-max: 1G is out of range (0 to 16777216)" },
+	{ "snapshot-max too small", "snapshot-max 1K\n" MINIMAL,
+	    "t.conf:1: snapshot-max: 1K is out of range (1048576 to "
+	    "1099511627776)" },
+	{ "snapshot-max too big", "snapshot-max 1025G\n" MINIMAL,
+	    "t.conf:1: snapshot-max: 1025G is out of range (1048576 to "
+	    "1099511627776)" },
+	{ "snapshot-max twice", "snapshot-max 1G\nsnapshot-max 2G\n" MINIMAL,
+	    "t.conf:2: snapshot-max given twice" },
+	{ "snapshot-max in a server", SRV("a", "\tsnapshot-max 1G\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: snapshot-max is not allowed in a server block" },
 	{ "user unknown", "user \"no-such-user-here\"\n" MINIMAL,
 	    "t.conf:1: unknown user no-such-user-here" },
 	{ "user bare word", "user nobody\n" MINIMAL,
@@ -329,7 +342,8 @@ check_defaults(const struct config *conf, char *why, size_t len)
 	    conf->timeout_request != TIMEOUT_REQUEST ||
 	    conf->timeout_response != TIMEOUT_RESPONSE ||
 	    conf->max_connections != 0 ||
-	    conf->inline_max != SNAPSHOT_INLINE_MAX)
+	    conf->inline_max != SNAPSHOT_INLINE_MAX ||
+	    conf->snapshot_max != SNAPSHOT_MAX_DEFAULT)
 		snprintf(why, len, "limits changed");
 	else if (strcmp(conf->chroot, CHROOT_DEFAULT) != 0 ||
 	    !conf->chroot_default || conf->user[0] != '\0')
@@ -543,6 +557,26 @@ check_access_off(const struct config *conf, char *why, size_t len)
 }
 
 static int
+check_snapshot_max(const struct config *conf, char *why, size_t len)
+{
+	if (conf->snapshot_max != (size_t)512 * 1024 * 1024) {
+		snprintf(why, len, "snapshot-max %zu", conf->snapshot_max);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_snapshot_max_g(const struct config *conf, char *why, size_t len)
+{
+	if (conf->snapshot_max != (size_t)2 * 1024 * 1024 * 1024) {
+		snprintf(why, len, "snapshot-max %zu", conf->snapshot_max);
+		return 0;
+	}
+	return 1;
+}
+
+static int
 check_style(const struct config *conf, char *why, size_t len)
 {
 	if (conf->access_style != ACCESS_STYLE_COMBINED ||
@@ -749,6 +783,10 @@ static const struct good_test good_tests[] = {
 	    "log style combined\nlog stderr\n" MINIMAL, check_style },
 	{ "log style common", "log style common\n" MINIMAL,
 	    check_style_common },
+	{ "snapshot-max 512M", "snapshot-max 512M\n" MINIMAL,
+	    check_snapshot_max },
+	{ "snapshot-max 2G", "snapshot-max 2G\n" MINIMAL,
+	    check_snapshot_max_g },
 	{ "search off, a prompt, the default",
 	    SRV("a", "\tsearch off\n\tlisten gopher on 127.0.0.1 port 70\n")
 	    SRV("b", "\tsearch \"Find \\\"pages\\\"\"\n"

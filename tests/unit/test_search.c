@@ -172,7 +172,7 @@ test_index(const struct page *pages, size_t n)
 		src[i].name = slash + 1;
 		src[i].namelen = strlen(slash + 1);
 	}
-	if (indexer_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
+	if (indexer_build(src, n, 0, test_alloc, NULL, &ix, &err) == -1) {
 		printf("# indexer_build: %s\n", err);
 		return NULL;
 	}
@@ -375,7 +375,7 @@ test_work_limit(void)
 		src[i].name = "p.gmi";
 		src[i].namelen = 5;
 	}
-	if (indexer_build(src, n, test_alloc, NULL, &ix, &err) == -1) {
+	if (indexer_build(src, n, 0, test_alloc, NULL, &ix, &err) == -1) {
 		UNIT_CHECK(0, "work limit: index built (%s)", err);
 		free(src);
 		return;
@@ -417,6 +417,49 @@ test_empty_index(void)
 	UNIT_CHECK(search_query(ix, "a", 1, scratch, sizeof(scratch),
 	    &r) == 0 && r.matches == 0, "empty index: no match");
 	free(ix);
+}
+
+/*
+ * The working memory of a build is bounded: a page of 100,000 distinct
+ * words needs more than a mebibyte, so with that limit it is refused,
+ * and says so; without one, or with a small page, it builds.
+ */
+static void
+test_build_limit(void)
+{
+	struct search_source	 src;
+	struct search_index	*ix = NULL;
+	struct buf		 text;
+	const char		*err = NULL;
+	size_t			 i;
+	int			 rc;
+
+	buf_init(&text);
+	for (i = 0; i < 100000; i++)
+		buf_addf(&text, "w%zu ", i);
+	memset(&src, 0, sizeof(src));
+	src.path = "/big.gmi";
+	src.pathlen = 8;
+	src.text = text.data;
+	src.textlen = text.len;
+	src.name = "big.gmi";
+	src.namelen = 7;
+	rc = indexer_build(&src, 1, 1024 * 1024, test_alloc, NULL, &ix,
+	    &err);
+	UNIT_CHECK(rc == -1 && ix == NULL && err != NULL &&
+	    strcmp(err, "indexing would take more than 1 MiB") == 0,
+	    "build limit: 100,000 distinct words are refused at 1 MiB (%s)",
+	    err != NULL ? err : "no error");
+	rc = indexer_build(&src, 1, 0, test_alloc, NULL, &ix, &err);
+	UNIT_CHECK(rc == 0 && ix != NULL && search_terms(ix) == 100000,
+	    "build limit: none, and the same page builds");
+	free(ix);
+	ix = NULL;
+	src.textlen = 600;
+	rc = indexer_build(&src, 1, 1024 * 1024, test_alloc, NULL, &ix, &err);
+	UNIT_CHECK(rc == 0 && ix != NULL, "build limit: a small page fits");
+	free(ix);
+	buf_free(&text);
 }
 
 /* Excerpt of the first hit of a word in a one-page index. */
@@ -761,6 +804,7 @@ main(void)
 	test_results_cap();
 	test_work_limit();
 	test_empty_index();
+	test_build_limit();
 	test_excerpts();
 	test_excerpt_utf8();
 
