@@ -15,7 +15,9 @@ import subprocess
 import tempfile
 
 import harness
-from harness import CAPSULED, check, done, free_port
+from harness import CAPSULED, check, done, free_port, plan
+
+plan(13)
 
 TMP = tempfile.mkdtemp(dir=harness._TMP)
 
@@ -110,7 +112,9 @@ for mode, warned in ((0o644, True), (0o604, True), (0o640, False),
 os.chmod(key, 0o600)
 
 if os.path.exists("/etc/capsuled.conf"):
-    check(True, "-n quick mode: skipped, /etc/capsuled.conf exists here")
+    for what in ("says it checks quick mode", "is quiet with options"):
+        check(True, "-n quick mode (%s): not checked, /etc/capsuled.conf "
+              "exists on this machine" % what)
 else:
     empty = tempfile.mkdtemp(dir=TMP)
     rc, err = check_n(None, cwd=empty, args=[])

@@ -21,7 +21,7 @@ import unicodedata
 from harness import (RESET, TIMEOUT, Daemon, capped, check, done,
                      gopher_menu, menu_ok, plan)
 
-plan(87)
+plan(89)
 
 CJK = "\u4e2d\u6587\u5b57"              # 3 wide characters
 COMBINING = "e\u0301"                   # e + combining acute: 1 column

@@ -17,7 +17,9 @@ import re
 import signal
 import subprocess
 
-from harness import SERVER, Daemon, check, done, wait_for
+from harness import SERVER, Daemon, check, done, plan, wait_for
+
+plan(17)
 
 EVIL = "evil\n\x1b[31mFORGED\x9b.gmi"      # "\x9b": U+009B, CSI
 
@@ -83,17 +85,17 @@ for style, rx in (("common", COMMON), ("combined", COMBINED)):
         check(len(got) == 4 and all(got),
               "style %s: every line is in Apache's %s format" %
               (style, style), read(log))
-        if len(got) == 4 and all(got):
-            check(got[0].group(1) == d.url("/") and
-                  got[0].group(2) == "20" and
-                  int(got[0].group(3)) == len(r) and
-                  got[1].group(2) == "51",
-                  "style %s: Gemini request, status and bytes" % style,
-                  read(log))
-            check(got[2].group(1) == "/" and got[2].group(2) == "20" and
-                  got[3].group(2) == "50",
-                  "style %s: Gopher served is 20, an error item 50" %
-                  style, read(log))
+        whole = len(got) == 4 and all(got)
+        check(whole and got[0].group(1) == d.url("/") and
+              got[0].group(2) == "20" and
+              int(got[0].group(3)) == len(r) and
+              got[1].group(2) == "51",
+              "style %s: Gemini request, status and bytes" % style,
+              read(log))
+        check(whole and got[2].group(1) == "/" and
+              got[2].group(2) == "20" and got[3].group(2) == "50",
+              "style %s: Gopher served is 20, an error item 50" %
+              style, read(log))
     finally:
         d.stop()
 

@@ -24,7 +24,9 @@ import subprocess
 import tempfile
 import time
 
-from harness import Daemon, check, done, menu_ok
+from harness import Daemon, check, done, menu_ok, plan
+
+plan(25)
 
 C1 = re.compile(b"\xc2[\x80-\x9f]")
 
@@ -185,8 +187,11 @@ try:
     ]
     for name, argv in clients:
         if not shutil.which(name):
-            check(False, "%s is installed (apt-get install %s)" %
-                  (name, name))
+            for cols in (80, 40):
+                for what in ("words", "underline"):
+                    check(False, "%s at %d columns (%s): %s is installed "
+                          "(apt-get install %s)" % (name, cols, what,
+                                                    name, name))
             continue
         for cols in (80, 40):
             s = Screen(name, cols, argv, "%s/%s-%d" % (home, name, cols))

@@ -21,7 +21,7 @@ import time
 from harness import (Daemon, cert, check, client_context, done, gemini_raw,
                      menu_ok, plain_raw, plan, wait_for, write_tree)
 
-plan(29)
+plan(34)
 
 VHOSTS = """{user}prefork 2
 server "a.test" {{
@@ -298,13 +298,14 @@ try:
           "proxy: the access log shows the v1 client address", lines)
     check(any(" 2001:db8::7 gopher " in x for x in lines),
           "proxy: the access log shows the v2 client address", lines)
-    # Seven served: the v1, the v2, the header in pieces, LOCAL (with the
-    # socket's address, 127.0.0.1), the two IP literals and the last.
-    # A refused connection would add a line, from 127.0.0.1.
+    # Twelve served: the v1, the v2, the header in pieces, LOCAL (with
+    # the socket's address, 127.0.0.1), the two IP literals, the five of
+    # the port rule (one LOCAL again) and the last.  A refused
+    # connection would add a line, from 127.0.0.1.
     local = [x for x in lines if " 127.0.0.1 " in x]
-    check(len(lines) == 7 and len(local) == 1,
-          "proxy: refused headers leave no access line (7 lines, one from "
-          "127.0.0.1: the LOCAL health check)", lines)
+    check(len(lines) == 12 and len(local) == 2,
+          "proxy: refused headers leave no access line (12 lines, two from "
+          "127.0.0.1: the LOCAL health checks)", lines)
 finally:
     d.stop()
 

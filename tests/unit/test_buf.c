@@ -79,6 +79,7 @@ test_max(void)
 int
 main(void)
 {
+	UNIT_PLAN(10);
 	test_grow();
 	test_max();
 	UNIT_DONE();

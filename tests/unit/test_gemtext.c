@@ -568,7 +568,7 @@ test_kind(void)
 int
 main(void)
 {
-	UNIT_PLAN(203);
+	UNIT_PLAN(231);
 	test_table();
 	test_utf8_wrap();
 	test_kind();

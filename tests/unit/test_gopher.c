@@ -681,7 +681,7 @@ test_map(void)
 int
 main(void)
 {
-	UNIT_PLAN(143);
+	UNIT_PLAN(154);
 	test_complete();
 	test_request();
 	test_item();

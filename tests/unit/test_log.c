@@ -345,7 +345,7 @@ test_message(void)
 int
 main(void)
 {
-	UNIT_PLAN(35);
+	UNIT_PLAN(62);
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_escape();

@@ -788,7 +788,7 @@ main(void)
 	void			*scratch;
 	size_t			 size;
 
-	UNIT_PLAN(139);
+	UNIT_PLAN(145);
 	test_words();
 	test_word_offsets();
 	if ((ix = test_index(corpus, sizeof(corpus) /

@@ -524,7 +524,7 @@ test_query(void)
 int
 main(void)
 {
-	UNIT_PLAN(171);
+	UNIT_PLAN(174);
 	test_parse();
 	test_decode();
 	test_normalize();
