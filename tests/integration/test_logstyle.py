@@ -120,6 +120,10 @@ daemonlog = os.path.join(d.dir, "daemon.log")
 # process returns once the daemon has written its pid file.
 argv = [a for a in d.argv if a != "-d"] + ["-P", pidfile]
 p = subprocess.run(argv, capture_output=True, timeout=30)
+# The ports it bound: on standard error before it detached, or in its log.
+wait_for(lambda: "gemini on" in p.stderr.decode(errors="replace") +
+         read(daemonlog))
+d.learn_ports(p.stderr.decode(errors="replace") + read(daemonlog))
 try:
     check(p.returncode == 0 and wait_for(lambda: "gemini on" in
                                          read(daemonlog)),
