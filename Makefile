@@ -64,14 +64,14 @@ COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy
 PURE_SRCS =	src/msg.c src/location.c src/buf.c src/hash.c src/utf8.c \
 		src/uri.c src/mime.c src/gemtext.c src/gopher.c src/gemini.c \
 		src/proxy.c src/log.c src/words.c src/indexer.c src/search.c \
-		src/results.c $(COMPAT_SRCS)
+		src/results.c src/feed.c $(COMPAT_SRCS)
 SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/worker.c src/listen.c src/conn.c src/sock.c src/serve.c \
 		src/tlsio.c src/config.c src/snapshot.c src/build.c src/walk.c \
 		src/render.c src/beneath.c src/parse.c src/parseloc.c src/scan.c \
 		src/sandbox.c src/signer.c src/keyproc.c src/helper.c src/chan.c \
 		src/stream.c src/spawner.c src/perm.c src/seccomp.c src/landlock.c \
-		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c
+		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c src/gemlog.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)

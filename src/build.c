@@ -48,12 +48,7 @@ build_search_alloc(void *arg, size_t n)
 static int
 build_searchable(const struct snapshot *s, const struct snapshot_entry *e)
 {
-	const struct location	*l;
-
-	if (e->loc < 0)
-		return 1;
-	l = &s->params->locs[e->loc];
-	return l->block == 0 && !l->need_cert && l->strip == 0;
+	return e->loc < 0 || location_public(&s->params->locs[e->loc]);
 }
 
 /* A page's path for results: a directory's index.gmi is the directory. */

@@ -30,6 +30,10 @@ struct snapshot_params {
 	struct perm_user user;		/* publish what it may read */
 	const char	*username;	/* for messages */
 	int		 checking;	/* capsuled -n: stricter */
+	int		 feeds;		/* dated pages make gemlogs */
+	size_t		 feed_entries;	/* entries of an atom.xml */
+	const char	*feed_title;	/* NULL: a gemlog's directory name */
+	int		 gemini_port;	/* in feeds' URLs; 0: no Gemini */
 };
 
 int	 build_snapshot(const struct snapshot_params *, struct snapshot **,

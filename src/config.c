@@ -23,6 +23,7 @@
 #include "capsuled.h"
 #include "certgen.h"
 #include "config.h"
+#include "feed.h"
 #include "gemini.h"
 #include "search.h"
 #include "uri.h"
@@ -91,6 +92,8 @@ config_add_server(struct config *conf, const char *name)
 	strlcpy(s->index_file, "index.gmi", sizeof(s->index_file));
 	s->auto_index = 1;
 	strlcpy(s->search_prompt, SEARCH_PROMPT, sizeof(s->search_prompt));
+	s->feeds = 1;
+	s->feed_entries = FEED_ENTRIES_DEFAULT;
 	TAILQ_INSERT_TAIL(&conf->servers, s, entry);
 	return s;
 }

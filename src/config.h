@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "capsuled.h"
+#include "feed.h"
 #include "location.h"
 #include "log.h"
 #include "search.h"
@@ -50,6 +51,9 @@ struct server {
 	struct location		*locs;		/* in the file's order */
 	int			 nlocs;
 	int			 wants_cert;	/* a location reads one */
+	int			 feeds;		/* "feeds off": 0 */
+	int			 feed_entries;
+	char			 feed_title[FEED_TITLE_MAX + 1];	/* "": none */
 	struct snapshot		*snap;		/* built by the parent */
 };
 

@@ -39,6 +39,22 @@ gen_gopher_port(const struct config *conf, const struct server *s)
 	return 70;
 }
 
+/* The Gemini port in server s's feeds: public, else its first listener. */
+static int
+gen_gemini_port(const struct config *conf, const struct server *s)
+{
+	struct listener	*l;
+	size_t		 i;
+
+	if (s->gemini_port != 0)
+		return s->gemini_port;
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		for (i = 0; l->proto == PROTO_GEMINI && i < l->nservers; i++)
+			if (l->servers[i] == s)
+				return l->port;
+	return 0;
+}
+
 static int
 gen_snapshot(struct config *conf, struct server *s, int bind,
     const char **errstr)
@@ -71,6 +87,10 @@ gen_snapshot(struct config *conf, struct server *s, int bind,
 	p.user.gid = conf->gid;
 	p.username = conf->user[0] != '\0' ? conf->user : "(this one)";
 	p.checking = !bind;
+	p.gemini_port = gen_gemini_port(conf, s);
+	p.feeds = s->feeds;
+	p.feed_entries = (size_t)s->feed_entries;
+	p.feed_title = s->feed_title[0] != '\0' ? s->feed_title : NULL;
 	return build_snapshot(&p, &s->snap, errstr);
 }
 

@@ -150,3 +150,14 @@ location_hash_ok(const char *s)
 			return 0;
 	return 1;
 }
+
+/*
+ * Is what lies under l for everyone to see listed, searched or in a
+ * feed?  Not what it blocks, strips elsewhere or keeps for client
+ * certificates: a title or an excerpt would tell what it keeps.
+ */
+int
+location_public(const struct location *l)
+{
+	return l == NULL || (l->block == 0 && !l->need_cert && l->strip == 0);
+}

@@ -38,6 +38,7 @@ struct location {
 	char		 default_type[LOCATION_TYPE_MAX + 1];
 	char		 index_file[NAME_MAX + 1];
 	int		 auto_index;		/* -1, 0 or 1 */
+	int		 feeds;			/* -1, 0 or 1 */
 };
 
 /* What %p, %q, %N and %P stand for in a block reply's meta. */
@@ -56,5 +57,6 @@ int	 location_expand(const char *, const struct location_vars *,
 	    struct buf *);
 int	 location_strip(const char *, size_t, int, size_t *);
 int	 location_hash_ok(const char *);
+int	 location_public(const struct location *);
 
 #endif /* CAPSULED_LOCATION_H */

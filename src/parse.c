@@ -24,6 +24,7 @@
 
 #include "capsuled.h"
 #include "config.h"
+#include "feed.h"
 #include "log.h"
 #include "parse.h"
 #include "parseloc.h"
@@ -463,11 +464,40 @@ parse_alias(struct parse *ps)
 	return 0;
 }
 
+static int
+parse_feed_entries(struct parse *ps)
+{
+	long long	n;
+
+	if (scan_once(ps, "feed-entries") == -1 ||
+	    scan_number(ps, "feed-entries", 1, FEED_ENTRIES_MAX, 0, &n) == -1)
+		return -1;
+	ps->srv->feed_entries = (int)n;
+	return 0;
+}
+
+static int
+parse_feed_title(struct parse *ps)
+{
+	struct server	*s = ps->srv;
+
+	if (scan_once(ps, "feed-title") == -1 ||
+	    scan_string(ps, "feed-title", s->feed_title,
+	    sizeof(s->feed_title)) == -1)
+		return -1;
+	if (!utf8_valid(s->feed_title, strlen(s->feed_title)))
+		return scan_error(ps, ps->tokline, "feed-title: not UTF-8");
+	return 0;
+}
+
 static const struct parse_directive parse_in_server[] = {
 	{ "alias",	parse_alias },
 	{ "auto",	parseloc_auto },
 	{ "cert",	parse_cert },
 	{ "default",	parseloc_default },
+	{ "feed-entries", parse_feed_entries },
+	{ "feed-title",	parse_feed_title },
+	{ "feeds",	parseloc_feeds },
 	{ "index",	parseloc_index },
 	{ "key",	parse_key },
 	{ "lang",	parseloc_lang },

@@ -131,6 +131,23 @@ parseloc_auto(struct parse *ps)
 	return 0;
 }
 
+/* feeds on|off: whether dated pages make gemlogs (feed.c, gemlog.c). */
+int
+parseloc_feeds(struct parse *ps)
+{
+	int	*dst = ps->loc != NULL ? &ps->loc->feeds : &ps->srv->feeds;
+
+	if (scan_once(ps, "feeds") == -1 || scan_next(ps) == -1)
+		return -1;
+	if (scan_is(ps, "on"))
+		*dst = 1;
+	else if (scan_is(ps, "off"))
+		*dst = 0;
+	else
+		return scan_unexpected(ps, "on or off");
+	return 0;
+}
+
 /* block [return CODE ["META"]]: 40 "temporary failure" alone. */
 static int
 parseloc_block(struct parse *ps)
@@ -250,6 +267,7 @@ static const struct parseloc_directive {
 	{ "auto",	parseloc_auto },
 	{ "block",	parseloc_block },
 	{ "default",	parseloc_default },
+	{ "feeds",	parseloc_feeds },
 	{ "index",	parseloc_index },
 	{ "lang",	parseloc_lang },
 	{ "require",	parseloc_require },
@@ -307,6 +325,7 @@ parseloc_location(struct parse *ps)
 	memset(l, 0, sizeof(*l));
 	l->line = ps->tokline;
 	l->auto_index = -1;
+	l->feeds = -1;
 	if (strlcpy(l->glob, ps->text, sizeof(l->glob)) >= sizeof(l->glob))
 		return scan_error(ps, ps->tokline, "location: too long");
 	if (scan_next(ps) == -1)

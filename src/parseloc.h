@@ -13,5 +13,6 @@ int	 parseloc_lang(struct parse *);
 int	 parseloc_default(struct parse *);
 int	 parseloc_index(struct parse *);
 int	 parseloc_auto(struct parse *);
+int	 parseloc_feeds(struct parse *);
 
 #endif /* CAPSULED_PARSELOC_H */

@@ -20,6 +20,7 @@
 #include "capsuled.h"
 #include "buf.h"
 #include "build.h"
+#include "gemlog.h"
 #include "log.h"
 #include "mime.h"
 #include "perm.h"
@@ -424,12 +425,13 @@ walk_unreadable(struct walk *w, const char *key, const char *name,
 
 static int
 walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
-    const char *name, struct buf *listing, const char **errstr)
+    const char *name, struct buf *listing, struct gemlog *g,
+    const char **errstr)
 {
 	struct snapshot	*s = w->s;
 	struct stat	 st;
 	char		 ckey[PATH_MAX], cdisk[PATH_MAX];
-	int		 n, idx, linked = 0;
+	int		 n, idx, post, linked = 0;
 
 	n = snprintf(ckey, sizeof(ckey), "%s%s", key, name);
 	if (n < 0 || (size_t)n + 2 >= sizeof(ckey) ||
@@ -493,7 +495,11 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 		return 0;	/* skipped */
 	if (strcmp(name, walk_index_name(s, s->entries[diridx].loc)) == 0)
 		s->entries[diridx].index = idx;
-	walk_listing_add(listing, name, 0);
+	/* A dated page is the gemlog's to list (gemlog.c). */
+	if ((post = gemlog_post(g, s, idx, name)) == -1)
+		return walk_nomem(s, errstr, ckey);
+	if (post == 0)
+		walk_listing_add(listing, name, 0);
 	return 0;
 }
 
@@ -508,6 +514,7 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 	struct snapshot	*s = w->s;
 	struct stat	 st;
 	struct buf	 listing;
+	struct gemlog	 g;
 	char		**names;
 	size_t		 count = 0, i;
 	int		 fd, rc = -1;
@@ -536,12 +543,17 @@ walk_dir(struct walk *w, int diridx, const char *key, const char *disk,
 	buf_addf(&listing, "# Index of %s\n\n", key);
 	if (strcmp(key, "/") != 0)
 		buf_adds(&listing, "=> ../ Parent directory\n");
+	gemlog_init(&g, s, diridx, listing.len);
 	w->depth++;
 	for (i = 0; i < count; i++)
-		if (walk_entry(w, diridx, key, disk, names[i], &listing,
+		if (walk_entry(w, diridx, key, disk, names[i], &listing, &g,
 		    errstr) == -1)
 			goto done;
 	w->depth--;
+	if (gemlog_finish(&g, s, diridx, key, &listing, errstr) == -1) {
+		walk_fail(errstr, key, *errstr);
+		goto done;
+	}
 	if (s->entries[diridx].index == -1) {
 		if (listing.over) {
 			walk_fail(errstr, key, snapshot_reply_over());
@@ -560,6 +572,7 @@ done:
 		free(names[i]);
 	free(names);
 	buf_free(&listing);
+	gemlog_free(&g);
 	return rc;
 }
 

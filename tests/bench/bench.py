@@ -18,10 +18,13 @@ on loopback, every run bounded in request count and time:
   5. SIGHUP on a 10,000-file capsule under load: time until the new
      content is served, failed requests, snapshot memory per file.
   6. -j 2 with two load processes: the scaling.
+  7. A gemlog of 5,000 posts: the snapshot's build time and size, and
+     SIGHUP after a new post under load: time until the listing and the
+     feed have it, failed requests (the same budget as 5).
 
 Each measurement runs BENCH_REPEAT times (default 3); the median is
 shown.  Environment: BENCH_QUICK=1 for a short smoke run, BENCH_ONLY=
-"table,bytes,idle,burst,reload,scale" to run some sections only,
+"table,bytes,idle,burst,reload,scale,gemlog" to run some sections only,
 CAPSULED=path to measure another build.  The numbers go to stdout;
 BENCH_JSON=path also writes them as JSON.
 """
@@ -54,6 +57,7 @@ SERVER_CPU = "0"
 LOAD_CPU = "1"
 IDLE_CONNS = 2000 if QUICK else 10000
 RELOAD_FILES = 10000
+GEMLOG_POSTS = 5000
 IDLE_TIMEOUT = 120     # s, handshake and request deadlines for idle TLS
 RESULTS = {}
 
@@ -760,6 +764,103 @@ def reload_section(crt, key):
         caps.stop()
 
 
+# 7. A gemlog -------------------------------------------------------
+
+def make_gemlog():
+    """GEMLOG_POSTS dated posts in /log/, one a day back from 2026."""
+    root = os.path.join(TMP, "gemlog")
+    log = os.path.join(root, "log")
+    os.makedirs(log)
+    with open(os.path.join(root, "index.gmi"), "w") as f:
+        f.write("# A gemlog\n\n=> log/ The log\n=> log/atom.xml Its feed\n")
+    day = 86400
+    t0 = time.mktime((2026, 1, 1, 12, 0, 0, 0, 0, -1))
+    for i in range(GEMLOG_POSTS):
+        date = time.strftime("%Y-%m-%d", time.gmtime(t0 - i * day))
+        with open(os.path.join(log, "%s-post-%d.gmi" % (date, i)), "w") as f:
+            f.write("# Post number %d\n\n%s" % (i, prose(800, i)))
+    return root
+
+
+def gemlog_reload_once(caps, root, n, seconds):
+    load = []
+    for args in (["-e", "20 ", "127.0.0.1", caps.gemini,
+                  caps.url("/log/")],
+                 ["-g", "127.0.0.1", caps.gopher, "/log/atom.xml"]):
+        argv = ["taskset", "-c", LOAD_CPU, LOADGEN, "-c", "16", "-n", "0",
+                "-t", str(seconds)] + [str(a) for a in args]
+        load.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     text=True))
+        STARTED.append(load[-1])
+    time.sleep(seconds / 3)
+    name = "2026-01-%02d-new-%d.gmi" % (2 + n, n)
+    title = "Fresh post %d-%d" % (os.getpid(), n)
+    with open(os.path.join(root, "log", name), "w") as f:
+        f.write("# %s\n\nJust written.\n" % title)
+    t0 = time.time()
+    caps.proc.send_signal(signal.SIGHUP)
+    served = None
+    while time.time() - t0 < 10:
+        try:
+            menu = gopher_fetch(caps.gopher, "/log/")
+            feed = gopher_fetch(caps.gopher, "/log/atom.xml")
+            if title.encode() in menu and title.encode() in feed:
+                served = time.time() - t0
+                break
+        except OSError:
+            pass
+        time.sleep(0.005)
+    results = []
+    for p in load:
+        out, _ = p.communicate(seconds + 60)
+        results.append(parse([x for x in out.splitlines()
+                              if x.startswith("result")][0]))
+    return served, results
+
+
+def gemlog_section(crt, key):
+    say("")
+    root = make_gemlog()
+    t0 = time.time()
+    caps = Capsuled(root, crt, key, workers=1)
+    started = time.time() - t0
+    try:
+        m = re.findall(r"capsuled \S+: \d+ workers, (\d+) paths",
+                       caps.logtext())
+        say("## A gemlog of %d posts: start (snapshot built, %s paths) in "
+            "%.2f s" % (GEMLOG_POSTS, m[-1] if m else "?", started))
+        feed = gopher_fetch(caps.gopher, "/log/atom.xml")
+        menu = gopher_fetch(caps.gopher, "/log/")
+        say("listing: %d bytes on Gopher, %d items; atom.xml: %d bytes, "
+            "%d entries" % (len(menu), menu.count(b"\t/log/20"), len(feed),
+                            feed.count(b"<entry>")))
+        runs = []
+        for i in range(REPEAT):
+            served, load = gemlog_reload_once(caps, root, i,
+                                              3 if QUICK else 6)
+            runs.append({"served_s": served, "load": load})
+            fails = sum(x["failed"] for x in load)
+            say("run %d: the new post in the listing and the feed %s after "
+                "SIGHUP; %d requests during the run, %d failed"
+                % (i + 1, "%.3f s" % served if served is not None else
+                   "NOT within 10 s", sum(x["requests"] for x in load),
+                   fails))
+        m = re.findall(r"serving \S+ from \S+: (\d+) paths, (\d+) KiB",
+                       caps.logtext())
+        paths, kib = (int(m[-1][0]), int(m[-1][1])) if m else (0, 0)
+        times = [r["served_s"] for r in runs if r["served_s"] is not None]
+        ok = len(times) == len(runs) and max(times) <= 1.0 and \
+            all(x["failed"] == 0 for r in runs for x in r["load"])
+        say("snapshot: %d paths, %d KiB; median time to serve the new post "
+            "%.3f s (target <= 1 s, as for 5., no failed request): %s"
+            % (paths, kib, statistics.median(times) if times else -1,
+               "met" if ok else "NOT met"))
+        RESULTS["gemlog"] = {"posts": GEMLOG_POSTS, "start_s": started,
+                             "paths": paths, "kib": kib, "runs": runs}
+    finally:
+        caps.stop()
+
+
 # 6. Scaling --------------------------------------------------------
 
 def scale_run(root, crt, key, workers, loads, proto):
@@ -880,6 +981,8 @@ def main():
         reload_section(crt, key)
     if section("scale"):
         scale_section(root, crt, key)
+    if section("gemlog"):
+        gemlog_section(crt, key)
     m["loadavg_end"] = loadavg()
     say("")
     say("load average at end %s" % m["loadavg_end"])

@@ -19,6 +19,7 @@
 
 #include "capsuled.h"
 #include "config.h"
+#include "feed.h"
 #include "parse.h"
 #include "search.h"
 #include "unit.h"
@@ -168,6 +169,30 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:1: chroot: \"var/empty\" is not an absolute path" },
 	{ "chroot empty", "chroot \"\"\n" MINIMAL,
 	    "t.conf:1: chroot: empty string" },
+	{ "feeds twice in a location", SRV("a",
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/log/*\" {\n\t\tfeeds off\n\t\tfeeds on\n\t}\n"),
+	    "t.conf:8: feeds given twice" },
+	{ "feeds maybe", SRV("a", "\tfeeds maybe\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: expected on or off, got maybe" },
+	{ "feeds twice", SRV("a", "\tfeeds off\n\tfeeds on\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:6: feeds given twice" },
+	{ "feed-entries 0", SRV("a", "\tfeed-entries 0\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: feed-entries: 0 is out of range (1 to 1000)" },
+	{ "feed-entries 1001", SRV("a", "\tfeed-entries 1001\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: feed-entries: 1001 is out of range (1 to 1000)" },
+	{ "feed-title empty", SRV("a", "\tfeed-title \"\"\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: feed-title: empty string" },
+	{ "feed-title not UTF-8", SRV("a", "\tfeed-title \"\xff\"\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
+	    "t.conf:5: feed-title: not UTF-8" },
+	{ "feeds at the top level", "feeds off\n" MINIMAL,
+	    "t.conf:1: feeds belongs in a server block" },
 	{ "log style unknown", "log style apache\n" MINIMAL,
 	    "t.conf:1: expected capsuled, common or combined, got apache" },
 	{ "log style twice", "log style common\nlog style combined\n"
@@ -557,6 +582,28 @@ check_access_off(const struct config *conf, char *why, size_t len)
 }
 
 static int
+check_feeds(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*a = TAILQ_FIRST(&conf->servers);
+	const struct server	*b = TAILQ_NEXT(a, entry);
+
+	if (a->nlocs != 2 || a->locs[0].feeds != 1 || a->locs[1].feeds != -1) {
+		snprintf(why, len, "locations %d, feeds %d", a->nlocs,
+		    a->nlocs > 0 ? a->locs[0].feeds : -2);
+		return 0;
+	}
+	if (a->feeds != 0 || a->feed_entries != 7 ||
+	    strcmp(a->feed_title, "My \"log\"") != 0 || b == NULL ||
+	    b->feeds != 1 || b->feed_entries != FEED_ENTRIES_DEFAULT ||
+	    b->feed_title[0] != '\0') {
+		snprintf(why, len, "feeds %d %d %s", a->feeds,
+		    a->feed_entries, a->feed_title);
+		return 0;
+	}
+	return 1;
+}
+
+static int
 check_snapshot_max(const struct config *conf, char *why, size_t len)
 {
 	if (conf->snapshot_max != (size_t)512 * 1024 * 1024) {
@@ -785,6 +832,13 @@ static const struct good_test good_tests[] = {
 	    check_style_common },
 	{ "snapshot-max 512M", "snapshot-max 512M\n" MINIMAL,
 	    check_snapshot_max },
+	{ "feeds off, feed-entries, feed-title; the defaults",
+	    SRV("a", "\tfeeds off\n\tfeed-entries 7\n"
+	    "\tfeed-title \"My \\\"log\\\"\"\n"
+	    "\tlisten gopher on 127.0.0.1 port 70\n"
+	    "\tlocation \"/log/*\" { feeds on }\n"
+	    "\tlocation \"/x/*\" { lang \"fr\" }\n")
+	    SRV("b", "\tlisten gopher on 127.0.0.1 port 71\n"), check_feeds },
 	{ "snapshot-max 2G", "snapshot-max 2G\n" MINIMAL,
 	    check_snapshot_max_g },
 	{ "search off, a prompt, the default",
