@@ -116,11 +116,11 @@ try:
 
     # Ten SIGHUPs while four clients keep asking: no request may fail.
     want_gem = b"20 text/gemini\r\n" + FILES["a.gmi"].encode()
-    # a.gmi as the rules render it: 600 words wrapped at 67 columns are
-    # 46 lines of 13 words and one of 2 (with the last word's space).
+    # a.gmi as the rules render it: 600 words wrapped at 29 columns are
+    # 100 lines of 6 words, exactly 29 columns each (the last word's
+    # space falls at the end of the last line).
     want_gopher = gopher_menu(["iA", "i="] +
-                              ["iword" + " word" * 12] * 46 +
-                              ["iword word "], d.gopher_port)
+                              ["iword" + " word" * 5] * 100, d.gopher_port)
     stop = threading.Event()
     stats = {"ok": 0, "bad": []}
     lock = threading.Lock()
