@@ -6,10 +6,12 @@
  * "fuzz.conf:LINE: message" with LINE within the file and a message of
  * UTF-8 without a control character (it reaches a terminal or a log);
  * an accepted file has a server, every server a host name, a root, a
- * listener, a certificate and key if it speaks TLS, at most
+ * listener, a certificate and a key if it speaks TLS (or neither, for
+ * certgen.c to make), at most
  * SERVER_ALIASES_MAX aliases, and no control character in any string
  * (paths may hold bytes that are not UTF-8, as file names may);
- * every listener a port in range and a server of its own; every number
+ * every listener a port in range (0: the kernel's pick) and a server of
+ * its own; every number
  * within its documented range; parsing the same bytes twice gives the
  * same answer; and config_free releases everything (LeakSanitizer).
  *
@@ -169,12 +171,14 @@ fuzz_accepted(const struct config *conf)
 				tls = 1;
 		}
 		FUZZ_ASSERT(i > 0, "a server listens somewhere");
+		/* Both, or neither (certgen.c then makes a pair). */
 		if (tls)
-			FUZZ_ASSERT(s->cert[0] != '\0' && s->key[0] != '\0',
-			    "TLS has a certificate and a key");
+			FUZZ_ASSERT((s->cert[0] != '\0') == (s->key[0] != '\0'),
+			    "TLS has a certificate and a key, or neither");
 	}
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
-		FUZZ_ASSERT(l->port >= 1 && l->port <= 65535 &&
+		/* Port 0: the kernel picks one when it binds. */
+		FUZZ_ASSERT(l->port >= 0 && l->port <= 65535 &&
 		    l->server != NULL && l->nservers >= 1 &&
 		    l->server == l->servers[0], "a listener has a port and "
 		    "its default server first");
