@@ -182,8 +182,10 @@ try:
               "quickstart: Gemini on %s serves the guide byte for byte" % a)
         g = gopher(a, gop)
         menus.add(g)
-        check(g.startswith(b"ienhance: spotlight on leadership\t\t"
-                           b"localhost\t%d\r\n" % gop) and
+        # The title wrapped at 29 columns, as menus' text is.
+        check(g.startswith(b"ienhance: spotlight on\t\tlocalhost\t%d\r\n"
+                           b"ileadership\t\tlocalhost\t%d\r\n" %
+                           (gop, gop)) and
               g.endswith(b"\r\n.\r\n"),
               "quickstart: Gopher on %s serves the guide's menu" % a, g[:200])
     check(len(menus) == 1, "quickstart: the same menu on every address")
