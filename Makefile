@@ -201,7 +201,8 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
 
 # The configuration parser's harness also needs the parser itself.
-FUZZ_PARSE_OBJS = $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/scan.o \
+FUZZ_PARSE_OBJS = $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/parseloc.o \
+		$(FUZZ_BUILD)/obj/scan.o \
 		$(FUZZ_BUILD)/obj/config.o
 
 $(FUZZ_BUILD)/fuzz_conf: tests/fuzz/fuzz_conf.c tests/fuzz/fuzz.h \
