@@ -121,6 +121,7 @@ build_search(struct snapshot *s, const char **errstr)
 	ss->index = ix;
 	ss->host = s->host;
 	ss->gopher_port = p->gopher_port;
+	ss->gopher_wrap = p->gopher_wrap;
 	/* The prompt is one line of meta: UTF-8, no control bytes. */
 	prompt = p->search_prompt != NULL ? p->search_prompt : SEARCH_PROMPT;
 	len = strnlen(prompt, SEARCH_PROMPT_MAX);

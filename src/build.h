@@ -34,6 +34,7 @@ struct snapshot_params {
 	size_t		 feed_entries;	/* entries of an atom.xml */
 	const char	*feed_title;	/* NULL: a gemlog's directory name */
 	int		 gemini_port;	/* in feeds' URLs; 0: no Gemini */
+	int		 gopher_wrap;	/* columns of generated menus */
 };
 
 int	 build_snapshot(const struct snapshot_params *, struct snapshot **,

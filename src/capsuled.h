@@ -41,7 +41,6 @@
 #define STREAM_CHUNK		16384
 #define GOPHER_COLUMNS		67	/* display columns in a menu line */
 #define GOPHER_PRE_COLUMNS	1024	/* ... of preformatted text */
-#define GOPHER_WRAP_COLUMNS	29	/* text wrapped to fit 40 columns */
 #define TICKET_LIFETIME_MAX	86400	/* s a TLS session ticket may live */
 #define HOSTNAME_MAX		255
 #define SERVER_ALIASES_MAX	8	/* alias names per server */

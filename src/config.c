@@ -25,6 +25,7 @@
 #include "config.h"
 #include "feed.h"
 #include "gemini.h"
+#include "gemtext.h"
 #include "search.h"
 #include "uri.h"
 
@@ -44,6 +45,7 @@ config_new(void)
 	conf->timeout_response = TIMEOUT_RESPONSE;
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
 	conf->snapshot_max = SNAPSHOT_MAX_DEFAULT;
+	conf->gopher_wrap = GOPHER_WRAP_DEFAULT;
 	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
 	conf->chroot_default = 1;
 	strlcpy(conf->certdir, CERTGEN_DIR, sizeof(conf->certdir));

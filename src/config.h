@@ -54,6 +54,7 @@ struct server {
 	int			 feeds;		/* "feeds off": 0 */
 	int			 feed_entries;
 	char			 feed_title[FEED_TITLE_MAX + 1];	/* "": none */
+	int			 gopher_wrap;	/* columns; 0: the config's */
 	struct snapshot		*snap;		/* built by the parent */
 };
 
@@ -123,6 +124,7 @@ struct config {
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
 	size_t			 snapshot_max;	/* bytes of one snapshot */
+	int			 gopher_wrap;	/* columns of generated menus */
 	char			 pidfile[PATH_MAX];
 	char			 certdir[PATH_MAX];	/* see certgen.c */
 	struct serverlist	 servers;

@@ -20,9 +20,13 @@
 
 #define GEMTEXT_TABSTOP	8
 
+/* A display string holds GOPHER_COLUMNS: no wrapped line is cut. */
+_Static_assert(GOPHER_WRAP_MAX <= GOPHER_COLUMNS, "wrap fits a menu line");
+
 struct gemtext_out {
 	const struct gemtext_ctx	*ctx;
 	struct buf			*b;
+	size_t				 width;	/* wrap at, in columns */
 };
 
 static void
@@ -94,7 +98,7 @@ gemtext_break(const char *s, size_t len, size_t width, size_t *next)
 }
 
 /*
- * Word-wrap s into info lines of at most GOPHER_WRAP_COLUMNS columns.
+ * Word-wrap s into info lines of at most o->width columns.
  * first prefixes the first line, cont every following one.  An empty s
  * still makes one (prefix-only) line.  Returns the widest line's
  * columns.
@@ -110,8 +114,7 @@ gemtext_wrap(struct gemtext_out *o, const char *first, const char *cont,
 	buf_init(&line);
 	do {
 		pcols = utf8_columns(prefix, strlen(prefix));
-		width = GOPHER_WRAP_COLUMNS > pcols ?
-		    GOPHER_WRAP_COLUMNS - pcols : 1;
+		width = o->width > pcols ? o->width - pcols : 1;
 		brk = gemtext_break(s, len, width, &next);
 		buf_reset(&line);
 		buf_adds(&line, prefix);
@@ -140,7 +143,7 @@ gemtext_item(struct gemtext_out *o, char type, const char *label,
 {
 	size_t	brk, next;
 
-	brk = gemtext_break(label, labellen, GOPHER_WRAP_COLUMNS, &next);
+	brk = gemtext_break(label, labellen, o->width, &next);
 	if (gopher_item(o->b, type, label, brk, sel, sellen, host, port) == -1)
 		return -1;
 	if (next < labellen)
@@ -434,12 +437,19 @@ int
 gemtext_to_gopher(const char *s, size_t len, const struct gemtext_ctx *ctx,
     struct buf *b)
 {
-	struct gemtext_out	 o = { ctx, b };
+	struct gemtext_out	 o = { ctx, b, GOPHER_WRAP_DEFAULT };
 	struct buf		 pre;
 	const char		*lf;
 	size_t			 n;
 	int			 preformatted = 0;
 
+	/* Out of range is a caller's bug: the widest or narrowest, then. */
+	if (ctx->wrap > GOPHER_WRAP_MAX)
+		o.width = GOPHER_WRAP_MAX;
+	else if (ctx->wrap >= GOPHER_WRAP_MIN)
+		o.width = (size_t)ctx->wrap;
+	else if (ctx->wrap != 0)
+		o.width = GOPHER_WRAP_MIN;
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 		s += 3;
 		len -= 3;

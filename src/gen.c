@@ -91,6 +91,8 @@ gen_snapshot(struct config *conf, struct server *s, int bind,
 	p.feeds = s->feeds;
 	p.feed_entries = (size_t)s->feed_entries;
 	p.feed_title = s->feed_title[0] != '\0' ? s->feed_title : NULL;
+	p.gopher_wrap = s->gopher_wrap != 0 ? s->gopher_wrap :
+	    conf->gopher_wrap;
 	return build_snapshot(&p, &s->snap, errstr);
 }
 

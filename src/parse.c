@@ -25,6 +25,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "feed.h"
+#include "gemtext.h"
 #include "log.h"
 #include "parse.h"
 #include "parseloc.h"
@@ -253,12 +254,36 @@ parse_snapshot_max(struct parse *ps)
 	return 0;
 }
 
+/*
+ * gopher wrap N: the columns of text in generated Gopher menus, for the
+ * whole file at the top level, for one server inside its block.
+ */
+static int
+parse_gopher(struct parse *ps)
+{
+	int		*dst;
+	long long	 n;
+
+	dst = ps->srv != NULL ? &ps->srv->gopher_wrap : &ps->conf->gopher_wrap;
+	if (scan_next(ps) == -1)
+		return -1;
+	if (!scan_is(ps, "wrap"))
+		return scan_unexpected(ps, "wrap");
+	if (scan_once(ps, "gopher wrap") == -1 ||
+	    scan_number(ps, "gopher wrap", GOPHER_WRAP_MIN, GOPHER_WRAP_MAX, 0,
+	    &n) == -1)
+		return -1;
+	*dst = (int)n;
+	return 0;
+}
+
 static int	parse_server(struct parse *);
 
 static const struct parse_directive parse_top[] = {
 	{ "access-log",		parse_access_log },
 	{ "cert-dir",		parse_cert_dir },
 	{ "chroot",		parse_chroot },
+	{ "gopher",		parse_gopher },
 	{ "inline-max",		parse_inline_max },
 	{ "log",		parse_log },
 	{ "max-connections",	parse_max_connections },
@@ -498,6 +523,7 @@ static const struct parse_directive parse_in_server[] = {
 	{ "feed-entries", parse_feed_entries },
 	{ "feed-title",	parse_feed_title },
 	{ "feeds",	parseloc_feeds },
+	{ "gopher",	parse_gopher },
 	{ "index",	parseloc_index },
 	{ "key",	parse_key },
 	{ "lang",	parseloc_lang },
@@ -633,6 +659,7 @@ parse_buffer(struct config *conf, const char *name, const char *data,
     size_t len, const char **errstr)
 {
 	struct parse	 ps;
+	struct server	*s;
 	const char	*nul, *q;
 
 	memset(&ps, 0, sizeof(ps));
@@ -665,6 +692,10 @@ parse_buffer(struct config *conf, const char *name, const char *data,
 	}
 	if (TAILQ_EMPTY(&conf->servers))
 		return scan_error(&ps, ps.line, "no server block");
+	/* A server without its own width takes the file's, wherever set. */
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (s->gopher_wrap == 0)
+			s->gopher_wrap = conf->gopher_wrap;
 	if (strlcpy(conf->file, name, sizeof(conf->file)) >=
 	    sizeof(conf->file))
 		return scan_error(&ps, ps.line, "file name too long");

@@ -157,6 +157,7 @@ render_menu(struct snapshot *s, const char *text, size_t len, const char *dir,
 	ctx.kind = render_kind;
 	ctx.arg = s;
 	ctx.search = s->searching ? SEARCH_PATH : NULL;
+	ctx.wrap = s->params->gopher_wrap;
 	render_buf(s, &b);
 	gemtext_to_gopher(text, len, &ctx, &b);
 	buf_adds(&b, ".\r\n");

@@ -275,25 +275,31 @@ results_gemini(const struct snapshot_search *ss, const char *query,
 	return 20;
 }
 
+/* The Gopher side's ctx: results are rendered as pages are. */
+static void
+results_ctx(const struct snapshot_search *ss, struct gemtext_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->host = ss->host;
+	ctx->port = ss->gopher_port;
+	ctx->dir = "/";
+	ctx->search = SEARCH_PATH;
+	ctx->wrap = ss->gopher_wrap;
+}
+
 /* A search item asked for without words: say how to use it. */
 static void
 results_gopher_help(const struct snapshot_search *ss, struct buf *b)
 {
-	/* Lines of at most GOPHER_WRAP_COLUMNS, like generated text. */
-	static const char	*const help[] = {
-		"This is the capsule's search.",
-		"Open it as a search (type 7)",
-		"item: your client asks for",
-		"the words to look for, and",
-		"every page that has all of",
-		"them is listed.",
-		"",
-	};
-	size_t			 i;
+	/* Wrapped like any page, at the server's width. */
+	static const char	 help[] = "This is the capsule's search. Open "
+	    "it as a search (type 7) item: your client asks for the words "
+	    "to look for, and every page that has all of them is listed.\n"
+	    "\n";
+	struct gemtext_ctx	 ctx;
 
-	for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
-		gopher_info(b, help[i], strlen(help[i]), ss->host,
-		    ss->gopher_port);
+	results_ctx(ss, &ctx);
+	gemtext_to_gopher(help, sizeof(help) - 1, &ctx, b);
 	gopher_item(b, '7', ss->prompt, ss->promptlen, SEARCH_PATH,
 	    strlen(SEARCH_PATH), ss->host, ss->gopher_port);
 	gopher_item(b, '1', "Back to the index", 17, "/", 1, ss->host,
@@ -336,11 +342,7 @@ results_gopher(const struct snapshot_search *ss, const char *search,
 	}
 	buf_init(&page);
 	results_page(ss, search, len, &r, &page);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.host = ss->host;
-	ctx.port = ss->gopher_port;
-	ctx.dir = "/";
-	ctx.search = SEARCH_PATH;
+	results_ctx(ss, &ctx);
 	if (page.failed)
 		b->failed = 1;
 	else

@@ -24,6 +24,7 @@ struct snapshot_search {
 	size_t				 headerlen;
 	const char			*host;		/* for Gopher menus */
 	int				 gopher_port;
+	int				 gopher_wrap;	/* columns */
 };
 
 int	 results_match(const struct snapshot_search *, const char *, size_t);

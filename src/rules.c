@@ -43,6 +43,7 @@ rules_reply(const struct rules_req *rq, int status, const char *meta,
 		ctx.host = rq->srv->name;
 		ctx.port = rq->port;
 		ctx.dir = "/";
+		ctx.wrap = rq->srv->gopher_wrap;
 		buf_init(&page);
 		buf_addf(&page, "Moved to %s\n=> %s\n", meta, meta);
 		gemtext_to_gopher(page.data, page.len, &ctx, b);

@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "gemtext.h"
 #include "parse.h"
 #include "utf8.h"
 
@@ -133,6 +134,8 @@ fuzz_accepted(const struct config *conf)
 	    conf->max_connections >= 0 &&
 	    conf->max_connections <= CONNECTIONS_MAX &&
 	    conf->inline_max <= SNAPSHOT_GMI_MAX &&
+	    conf->gopher_wrap >= GOPHER_WRAP_MIN &&
+	    conf->gopher_wrap <= GOPHER_WRAP_MAX &&
 	    (conf->ticket_lifetime == 0 || (conf->ticket_lifetime >= 60 &&
 	    conf->ticket_lifetime <= TICKET_LIFETIME_MAX)),
 	    "numbers within their ranges");
@@ -156,6 +159,9 @@ fuzz_accepted(const struct config *conf)
 		FUZZ_ASSERT(s->gemini_port >= 0 && s->gemini_port <= 65535 &&
 		    s->gopher_port >= 0 && s->gopher_port <= 65535,
 		    "public ports in range");
+		FUZZ_ASSERT(s->gopher_wrap >= GOPHER_WRAP_MIN &&
+		    s->gopher_wrap <= GOPHER_WRAP_MAX,
+		    "a server's gopher wrap in range");
 		tls = 0;
 		i = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry) {

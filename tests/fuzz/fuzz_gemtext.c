@@ -1,11 +1,13 @@
 /*
  * fuzz_gemtext.c: libFuzzer harness for the gemtext renderer.  Any bytes
  * at all, rendered by gemtext_to_gopher, must give a well-formed Gopher
- * menu (the oracle in fuzz.h) whose items' labels are wrapped to
- * GOPHER_WRAP_COLUMNS: this is what keeps a capsule author's typo, or a
- * hostile file, from breaking every Gopher client that reads the page.  The first byte picks the page's directory, port, aliases
- * and how the kind callback types local links, so those paths are
- * explored too.
+ * menu (the oracle in fuzz.h) whose items' labels are wrapped to the
+ * width asked for: this is what keeps a capsule author's typo, or a
+ * hostile file, from breaking every Gopher client that reads the page.
+ * The first byte picks the page's directory, port, aliases, how the
+ * kind callback types local links and the width (gopher wrap N, from
+ * GOPHER_WRAP_MIN to GOPHER_WRAP_MAX, 0 for the default), so those
+ * paths are explored too.
  */
 
 #include <stddef.h>
@@ -40,11 +42,10 @@ fuzz_kind(void *arg, const char *path, size_t len)
 
 /*
  * Generated text is wrapped, labels too: an item's display string is at
- * most GOPHER_WRAP_COLUMNS wide (only info lines may be wider, for
- * preformatted text).
+ * most width wide (only info lines may be wider, for preformatted text).
  */
 static void
-fuzz_items_wrapped(const char *s, size_t len)
+fuzz_items_wrapped(const char *s, size_t len, size_t width)
 {
 	const char	*lf, *tab;
 
@@ -55,13 +56,16 @@ fuzz_items_wrapped(const char *s, size_t len)
 		    "a menu line with fields");
 		if (s[0] != 'i')
 			FUZZ_ASSERT(utf8_columns(s + 1, (size_t)(tab - s) - 1) <=
-			    GOPHER_WRAP_COLUMNS, "item label wrapped");
+			    width, "item label wrapped");
 	}
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const int	 widths[] = { 0, GOPHER_WRAP_MIN, 25,
+				    GOPHER_WRAP_DEFAULT, 40, 50, 60,
+				    GOPHER_WRAP_MAX };
 	struct gemtext_ctx	 ctx;
 	struct buf		 b;
 	unsigned char		 opt;
@@ -77,11 +81,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.aliases = opt & 8 ? fuzz_aliases : NULL;
 	ctx.kind = opt & 16 ? fuzz_kind : NULL;
 	ctx.arg = &opt;
+	ctx.wrap = widths[opt >> 5];
 	buf_init(&b);
 	FUZZ_ASSERT(gemtext_to_gopher((const char *)data + 1, size - 1, &ctx,
 	    &b) == 0, "rendering succeeds");
 	fuzz_menu(b.data, b.len);
-	fuzz_items_wrapped(b.data, b.len);
+	fuzz_items_wrapped(b.data, b.len, ctx.wrap == 0 ? GOPHER_WRAP_DEFAULT :
+	    (size_t)ctx.wrap);
 	buf_free(&b);
 	return 0;
 }

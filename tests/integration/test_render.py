@@ -12,6 +12,12 @@ daemon and real clients (curl, lynx, sacc, bombadillo under tmux).
 - At 80 and at 40 columns, lynx, sacc and bombadillo show every word of
   a wrapped paragraph and link label whole, and a long heading's
   underline as one line.
+- gopher wrap N (capsuled.conf(5)): at the top level 67 wraps a page's
+  paragraph as a greedy wrap at 67 would (some lines far past 29), its
+  heading and underline and the search's help no wider than 67, and at
+  80 columns lynx, sacc and bombadillo still show every word whole and
+  the underline as one line; a server's own gopher wrap 20 beats the
+  file's 67.
 - A capsule whose pages have no words (empty index.gmi) starts and
   answers, search included (UBSan once aborted it: the ASan run of this
   file, tests/hardening/test_asan.sh, is the check).
@@ -22,11 +28,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import time
 
-from harness import Daemon, check, done, menu_ok, plan
+from harness import SERVER, Daemon, check, done, menu_ok, plan
 
-plan(25)
+plan(25 + 4 + 3 + 2)
 
 C1 = re.compile(b"\xc2[\x80-\x9f]")
 
@@ -211,6 +218,83 @@ try:
                 s.close()
 finally:
     d.stop()
+
+# gopher wrap N --------------------------------------------------------
+
+
+def displays(menu):
+    """(type, display) of each line of a menu."""
+    out = []
+    for line in menu.split(b"\r\n"):
+        if b"\t" in line:
+            out.append((line[:1], line[1:line.index(b"\t")].decode()))
+    return out
+
+
+def run_clients(d, cols, words, home):
+    for name in ("lynx", "sacc", "bombadillo"):
+        if not shutil.which(name):
+            check(False, "%s is installed (apt-get install %s)" % (name,
+                                                                   name))
+            continue
+        s = Screen(name, cols, [name, "gopher://127.0.0.1:%d/" %
+                                d.gopher_port], "%s/w-%s-%d" % (home, name,
+                                                                cols))
+        try:
+            ok, text = s.wait(lambda t: "capacity." in t and
+                              "career" in t.split("capacity.")[-1])
+            missing = words_whole(text, words)
+            check(ok and not missing and len(underline_rows(text, "=")) == 1,
+                  "gopher wrap 67, %s at %d columns: every word whole, "
+                  "the underline one line" % (name, cols), (missing, text))
+        finally:
+            s.close()
+
+
+w = Daemon(files=FILES, conf="gopher wrap 67\n" + SERVER)
+try:
+    menu = w.gopher("/")
+    lines = displays(menu)
+    info = [t for k, t in lines if k == b"i"]
+    want = textwrap.wrap(PARAGRAPH, 67)
+    check(menu_ok(menu)[0] and all(c in info for c in want) and
+          max(len(t) for t in want) > 60,
+          "gopher wrap 67: the paragraph wrapped greedily at 67 columns",
+          (want, menu))
+    check(all(len(t) <= 67 for k, t in lines),
+          "gopher wrap 67: no line of the menu wider than 67", menu)
+    rule = [t for t in info if t and set(t) == {"="}]
+    check(len(rule) == 1 and len(rule[0]) == len(HEADING) and
+          HEADING in info and ("1" + LABEL).encode() in menu,
+          "gopher wrap 67: the heading and the label on one line each, "
+          "the underline as wide as the heading", menu)
+    help_menu = w.gopher("/search")
+    hl = displays(help_menu)
+    check(menu_ok(help_menu)[0] and all(len(t) <= 67 for _, t in hl) and
+          max(len(t) for _, t in hl) > 40,
+          "gopher wrap 67: the search's help wrapped at 67 too", help_menu)
+    run_clients(w, 80, PARAGRAPH.split() + LABEL.split() + HEADING.split(),
+                tempfile.mkdtemp(dir=w.dir))
+finally:
+    w.stop()
+
+w = Daemon(files=FILES, conf="gopher wrap 67\n" +
+           SERVER.replace("\troot", "\tgopher wrap 20\n\troot", 1))
+try:
+    menu = w.gopher("/")
+    lines = displays(menu)
+    info = [t for k, t in lines if k == b"i"]
+    check(menu_ok(menu)[0] and all(len(t) <= 20 for _, t in lines) and
+          all(c in info for c in textwrap.wrap(PARAGRAPH, 20)),
+          "gopher wrap 20 in the server beats the file's 67", menu)
+    r = subprocess.run(["curl", "-s", "gopher://127.0.0.1:%d/1/search" %
+                        w.gopher_port], capture_output=True,
+                       timeout=10).stdout
+    check(all(len(t) <= 20 for _, t in displays(r)) and
+          b"This is the" in r,
+          "gopher wrap 20: the search's help too (curl)", r)
+finally:
+    w.stop()
 
 # Pages without a word ---------------------------------------------------
 e = Daemon(files={"index.gmi": "", "sub/index.gmi": "", "pre.gmi":

@@ -5,12 +5,16 @@
  * output is also checked to be well-formed: lines of exactly four
  * TAB-separated fields ending in CRLF, no CR, LF or NUL inside a field,
  * no line that is just ".", items' display strings of at most
- * GOPHER_WRAP_COLUMNS (29) columns, info lines at most
+ * GOPHER_WRAP_DEFAULT (29) columns, info lines at most
  * GOPHER_PRE_COLUMNS (1024).  Covered: paragraph wrapping at 29 columns,
  * headings and their underlines, list items, quotes, preformatted blocks
  * (verbatim, TABs to 8-column stops, only lines over 1024 columns
  * continued), every kind of link and label wrapping, the kind callback
- * and a leading BOM.
+ * and a leading BOM; and the width of gopher wrap N (ctx.wrap): rows at
+ * GOPHER_WRAP_MIN and GOPHER_WRAP_MAX, out-of-range widths held to
+ * them, and for every width from 20 to 67 a paragraph, a heading and a
+ * link label of which no line (underline included) is wider and every
+ * line but a paragraph's last is filled.
  */
 
 #include <stdio.h>
@@ -302,12 +306,61 @@ static const struct gemtext_test tests[] = {
 	    ITEM("h", "Web", "URL:https://e.org/") },
 };
 
+struct width_test {
+	const char	*name;
+	int		 wrap;
+	const char	*in;
+	size_t		 len;
+	const char	*want;
+};
+
+/* The same mapping at other widths (gopher wrap N). */
+static const struct width_test width_tests[] = {
+	{ "wrap 0 is GOPHER_WRAP_DEFAULT", 0, S(X29 " x\n"),
+	    I(X29) I("x") },
+	{ "wrap 20: a line of 20 is whole", 20, S(X20 "\n"), I(X20) },
+	{ "wrap 20: 21 columns wrap at the space", 20,
+	    S("aaaaaaaaa bbbbbbbbbb c\n"), I("aaaaaaaaa bbbbbbbbbb") I("c") },
+	{ "wrap 20: a longer word is cut at 20", 20, S(X20 "xx y\n"),
+	    I(X20) I("xx y") },
+	{ "wrap 20: heading and underline at most 20", 20,
+	    S("# Why it matters early in a career\n"),
+	    I("Why it matters early") I("in a career")
+	    I("====================") },
+	{ "wrap 20: list item's hanging indent", 20,
+	    S("* aaaaaaaaa bbbbbbbb cc\n"), I("* aaaaaaaaa bbbbbbbb")
+	    I("  cc") },
+	{ "wrap 67: a line of 67 is whole", 67, S(X67 "\n"), I(X67) },
+	{ "wrap 67: 68 columns wrap", 67, S(X60 " xxxxxxx\n"),
+	    I(X60) I("xxxxxxx") },
+	{ "wrap 67: paragraph filled to 67", 67,
+	    S("Many health and care workers may see leadership as a concept "
+	    "that is only relevant to very few of us.\n"),
+	    I("Many health and care workers may see leadership as a concept "
+	    "that") I("is only relevant to very few of us.") },
+	{ "wrap 67: heading of 67 underlined by 67", 67,
+	    S("## " X60 " xxxxxx\n"), I(X60 " xxxxxx")
+	    I("----------------------------------------"
+	    "---------------------------") },
+	{ "wrap 67: label of 67 is one item", 67, S("=> x.gmi " X67 "\n"),
+	    ITEM("1", X67, "/d/x.gmi") },
+	{ "wrap 67: longer label goes on in an info line", 67,
+	    S("=> x.gmi " X60 " yyyyyyy zz\n"),
+	    ITEM("1", X60, "/d/x.gmi") I("  yyyyyyy zz") },
+	{ "wrap 19 is held to GOPHER_WRAP_MIN", 19, S(X20 "x\n"),
+	    I(X20) I("x") },
+	{ "wrap 68 is held to GOPHER_WRAP_MAX", 68, S(X67 "x\n"),
+	    I(X67) I("x") },
+	{ "wrap 67: preformatted text still verbatim", 67,
+	    S("```\n" X100 "\n```\n"), I(X100) },
+};
+
 /*
  * Check that out is a sequence of well-formed menu lines; on failure
  * say why in *why.
  */
 static int
-menu_ok(const char *out, size_t len, const char **why)
+menu_ok(const char *out, size_t len, size_t width, const char **why)
 {
 	const char	*line, *end, *p, *f;
 	size_t		 n, tabs, dlen;
@@ -352,9 +405,8 @@ menu_ok(const char *out, size_t len, const char **why)
 			*why = "display string is not UTF-8";
 			return 0;
 		}
-		if (line[0] != 'i' &&
-		    utf8_columns(line + 1, dlen) > GOPHER_WRAP_COLUMNS) {
-			*why = "item's display string wider than 29 columns";
+		if (line[0] != 'i' && utf8_columns(line + 1, dlen) > width) {
+			*why = "item's display string wider than the width";
 			return 0;
 		}
 		if (utf8_columns(line + 1, dlen) > GOPHER_PRE_COLUMNS) {
@@ -375,15 +427,21 @@ render(const char *in, size_t len, const struct gemtext_ctx *ctx,
 }
 
 static void
-check_menu(const char *name, const struct buf *b)
+check_menu_width(const char *name, const struct buf *b, size_t width)
 {
 	const char	*why = NULL;
 	int		 ok;
 
-	ok = !b->failed && menu_ok(b->data, b->len, &why);
+	ok = !b->failed && menu_ok(b->data, b->len, width, &why);
 	UNIT_CHECK(ok, "%s: well-formed menu", name);
 	if (!ok)
 		printf("#   %s\n", why != NULL ? why : "out of memory");
+}
+
+static void
+check_menu(const char *name, const struct buf *b)
+{
+	check_menu_width(name, b, GOPHER_WRAP_DEFAULT);
 }
 
 static void
@@ -410,20 +468,47 @@ test_table(void)
 	buf_free(&b);
 }
 
+static void
+test_width_table(void)
+{
+	const struct width_test	*t;
+	struct gemtext_ctx	 ctx;
+	struct buf		 b;
+	size_t			 i, w;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.host = "h";
+	ctx.port = 70;
+	ctx.dir = "/d/";
+	buf_init(&b);
+	for (i = 0; i < sizeof(width_tests) / sizeof(width_tests[0]); i++) {
+		t = &width_tests[i];
+		ctx.wrap = t->wrap;
+		render(t->in, t->len, &ctx, &b);
+		UNIT_STR_EQ(t->name, b.data != NULL ? b.data : "", b.len,
+		    t->want);
+		w = t->wrap == 0 ? GOPHER_WRAP_DEFAULT : t->wrap <
+		    GOPHER_WRAP_MIN ? GOPHER_WRAP_MIN : t->wrap >
+		    GOPHER_WRAP_MAX ? GOPHER_WRAP_MAX : (size_t)t->wrap;
+		check_menu_width(t->name, &b, w);
+	}
+	buf_free(&b);
+}
+
 /*
  * Join the display strings of a well-formed menu with single spaces;
  * count the lines and find the narrowest one but the last.
  */
 static void
 rejoin(const struct buf *b, struct buf *text, size_t *lines,
-    size_t *minfill)
+    size_t *minfill, size_t width)
 {
 	const char	*p = b->data, *end = b->data + b->len, *tab, *lf;
 	size_t		 cols;
 
 	buf_reset(text);
 	*lines = 0;
-	*minfill = GOPHER_WRAP_COLUMNS;
+	*minfill = width;
 	while (p < end && (tab = memchr(p, '\t', end - p)) != NULL &&
 	    (lf = memchr(tab, '\n', end - tab)) != NULL) {
 		if (*lines > 0)
@@ -467,7 +552,7 @@ test_utf8_wrap(void)
 	in.len--;	/* the last space */
 	render(in.data, in.len, &ctx, &b);
 	check_menu("UTF-8 paragraph", &b);
-	rejoin(&b, &text, &lines, &minfill);
+	rejoin(&b, &text, &lines, &minfill, GOPHER_WRAP_DEFAULT);
 	UNIT_CHECK(lines > 10 && text.len == in.len &&
 	    memcmp(text.data, in.data, in.len) == 0,
 	    "UTF-8 paragraph: lines joined by spaces give the text back");
@@ -475,7 +560,7 @@ test_utf8_wrap(void)
 	 * No word is wider than 18 columns, so no line but the last is
 	 * short of 29 - 19: the next word did not fit.
 	 */
-	UNIT_CHECK(minfill >= GOPHER_WRAP_COLUMNS - 19,
+	UNIT_CHECK(minfill >= GOPHER_WRAP_DEFAULT - 19,
 	    "UTF-8 paragraph: every line but the last is filled");
 
 	buf_reset(&in);
@@ -492,6 +577,73 @@ test_utf8_wrap(void)
 	render(in.data, in.len, &ctx, &b);
 	check_menu("UTF-8 item, quote and pre without spaces", &b);
 	buf_free(&in);
+	buf_free(&b);
+	buf_free(&text);
+}
+
+/* The widest display string of b's lines (underlines included). */
+static size_t
+widest(const struct buf *b)
+{
+	const char	*p = b->data, *end = b->data + b->len, *tab, *lf;
+	size_t		 cols, max = 0;
+
+	while (p < end && (tab = memchr(p, '\t', end - p)) != NULL &&
+	    (lf = memchr(tab, '\n', end - tab)) != NULL) {
+		if ((cols = utf8_columns(p + 1, tab - p - 1)) > max)
+			max = cols;
+		p = lf + 1;
+	}
+	return max;
+}
+
+/*
+ * Every width from GOPHER_WRAP_MIN to GOPHER_WRAP_MAX: a paragraph of
+ * words up to 12 columns comes back whole, no line wider than the
+ * width and none but the last short of width - 12; a long heading
+ * and its underline, and a long link label, are no wider either.
+ */
+static void
+test_every_width(void)
+{
+	static const char	 para[] = "Many health and care workers may "
+	    "see leadership as a concept that is only relevant to very few of "
+	    "us, and so prioritising our own leadership skills can fall by "
+	    "the wayside when we are busy working within services with "
+	    "little extra capacity.";
+	static const char	 rest[] = "# Why it matters early in a health "
+	    "and care career, and later\n=> next.gmi Next: 2. Why it matters "
+	    "early in a health and care career, and later\n";
+	struct gemtext_ctx	 ctx;
+	struct buf		 b, text;
+	size_t			 lines, minfill;
+	int			 w, bad_width = 0, bad_fill = 0, bad_rest = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.host = "h";
+	ctx.port = 70;
+	ctx.dir = "/d/";
+	buf_init(&b);
+	buf_init(&text);
+	for (w = GOPHER_WRAP_MIN; w <= GOPHER_WRAP_MAX; w++) {
+		ctx.wrap = w;
+		render(para, sizeof(para) - 1, &ctx, &b);
+		rejoin(&b, &text, &lines, &minfill, (size_t)w);
+		if (widest(&b) > (size_t)w && bad_width == 0)
+			bad_width = w;
+		if ((minfill + 12 < (size_t)w || text.len != sizeof(para) - 1 ||
+		    memcmp(text.data, para, text.len) != 0) && bad_fill == 0)
+			bad_fill = w;
+		render(rest, sizeof(rest) - 1, &ctx, &b);
+		if ((widest(&b) > (size_t)w || b.failed) && bad_rest == 0)
+			bad_rest = w;
+	}
+	UNIT_CHECK(bad_width == 0, "every width: no paragraph line wider "
+	    "(first bad: %d)", bad_width);
+	UNIT_CHECK(bad_fill == 0, "every width: paragraph whole and filled "
+	    "(first bad: %d)", bad_fill);
+	UNIT_CHECK(bad_rest == 0, "every width: no heading, underline or "
+	    "label line wider (first bad: %d)", bad_rest);
 	buf_free(&b);
 	buf_free(&text);
 }
@@ -568,8 +720,10 @@ test_kind(void)
 int
 main(void)
 {
-	UNIT_PLAN(231);
+	UNIT_PLAN(231 + 2 * 15 + 3);
 	test_table();
+	test_width_table();
+	test_every_width();
 	test_utf8_wrap();
 	test_kind();
 	UNIT_DONE();

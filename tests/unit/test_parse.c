@@ -20,6 +20,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "feed.h"
+#include "gemtext.h"
 #include "parse.h"
 #include "search.h"
 #include "unit.h"
@@ -191,6 +192,20 @@ static const struct bad_test bad_tests[] = {
 	{ "feed-title not UTF-8", SRV("a", "\tfeed-title \"\xff\"\n"
 	    "\tlisten gemini on 127.0.0.1 port 1965\n"),
 	    "t.conf:5: feed-title: not UTF-8" },
+	{ "gopher wrap below GOPHER_WRAP_MIN", "gopher wrap 19\n" MINIMAL,
+	    "t.conf:1: gopher wrap: 19 is out of range (20 to 67)" },
+	{ "gopher wrap above GOPHER_WRAP_MAX", SRV("a", "\tgopher wrap 68\n"
+	    "\tlisten gopher on 127.0.0.1 port 70\n"),
+	    "t.conf:5: gopher wrap: 68 is out of range (20 to 67)" },
+	{ "gopher wrap not a number", "gopher wrap wide\n" MINIMAL,
+	    "t.conf:1: gopher wrap: \"wide\" is not a number" },
+	{ "gopher wrap without a width", "gopher wrap\n" MINIMAL,
+	    "t.conf:1: expected a number, got end of line" },
+	{ "gopher without wrap", "gopher 67\n" MINIMAL,
+	    "t.conf:1: expected wrap, got 67" },
+	{ "gopher wrap twice", SRV("a", "\tgopher wrap 40\n"
+	    "\tgopher wrap 50\n\tlisten gopher on 127.0.0.1 port 70\n"),
+	    "t.conf:6: gopher wrap given twice" },
 	{ "feeds at the top level", "feeds off\n" MINIMAL,
 	    "t.conf:1: feeds belongs in a server block" },
 	{ "log style unknown", "log style apache\n" MINIMAL,
@@ -766,7 +781,55 @@ check_locations(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+/*
+ * gopher wrap: a: its own at the bounds' upper end, b: the file's (set
+ * after both blocks), c: its own at the lower end.
+ */
+static int
+check_wrap(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*a = TAILQ_FIRST(&conf->servers);
+	const struct server	*b = TAILQ_NEXT(a, entry);
+	const struct server	*c = TAILQ_NEXT(b, entry);
+
+	if (conf->gopher_wrap != 40 || a->gopher_wrap != GOPHER_WRAP_MAX ||
+	    b->gopher_wrap != 40 || c->gopher_wrap != GOPHER_WRAP_MIN) {
+		snprintf(why, len, "file %d, a %d, b %d, c %d",
+		    conf->gopher_wrap, a->gopher_wrap, b->gopher_wrap,
+		    c->gopher_wrap);
+		return 0;
+	}
+	return 1;
+}
+
+/* Without gopher wrap, every server wraps at GOPHER_WRAP_DEFAULT. */
+static int
+check_wrap_default(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s;
+
+	if (conf->gopher_wrap != GOPHER_WRAP_DEFAULT || GOPHER_WRAP_DEFAULT !=
+	    29) {
+		snprintf(why, len, "file %d", conf->gopher_wrap);
+		return 0;
+	}
+	TAILQ_FOREACH(s, &conf->servers, entry)
+		if (s->gopher_wrap != GOPHER_WRAP_DEFAULT) {
+			snprintf(why, len, "%s %d", s->name, s->gopher_wrap);
+			return 0;
+		}
+	return 1;
+}
+
 static const struct good_test good_tests[] = {
+	{ "gopher wrap: per server, the file's after the blocks, bounds",
+	    SRV("a", "\tgopher wrap 67\n\tlisten gopher on 127.0.0.1 port 70\n")
+	    SRV("b", "\tlisten gopher on 127.0.0.1 port 71\n")
+	    SRV("c", "\tgopher wrap 20\n\tlisten gopher on 127.0.0.1 port 72\n")
+	    "gopher wrap 40\n", check_wrap },
+	{ "gopher wrap: the default", SRV("a", "\tlisten gopher on "
+	    "127.0.0.1 port 70\n") SRV("b", "\tlisten gopher on 127.0.0.1 "
+	    "port 71\n"), check_wrap_default },
 	{ "session-tickets 3600", "session-tickets 3600\n" MINIMAL,
 	    check_tickets },
 	{ "session-tickets off", "session-tickets off\n" MINIMAL,
