@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "location.h"
 #include "fuzz.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -56,8 +57,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	buf_init(&b);
 	if (location_expand(meta, &v, &b) == 0) {
 		FUZZ_ASSERT(b.len <= LOCATION_META_MAX, "meta within its limit");
+		/*
+		 * parseloc.c takes UTF-8 metas only, and gemini.c and
+		 * gopher.c UTF-8 requests: half a character on each side
+		 * of a %q would make a C1 control of nothing.
+		 */
 		if (fuzz_no_controls(meta, strlen(meta)) &&
-		    fuzz_no_controls(pathbuf, plen))
+		    utf8_valid(meta, strlen(meta)) &&
+		    fuzz_no_controls(pathbuf, plen) &&
+		    utf8_valid(pathbuf, plen))
 			FUZZ_ASSERT(fuzz_no_controls(b.data ? b.data : "", b.len),
 			    "no control byte in an expanded meta");
 	}
