@@ -61,7 +61,8 @@ COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy
 
 # Modules without an event loop or process state: unit-tested and fuzzed
 # (msg.c does I/O, but only on descriptors it is handed).
-PURE_SRCS =	src/msg.c src/location.c src/buf.c src/hash.c src/utf8.c \
+PURE_SRCS =	src/msg.c src/location.c src/fcgi.c src/cgienv.c src/buf.c \
+		src/hash.c src/utf8.c \
 		src/uri.c src/mime.c src/gemtext.c src/gopher.c src/gemini.c \
 		src/proxy.c src/log.c src/words.c src/indexer.c src/search.c \
 		src/results.c $(COMPAT_SRCS)
@@ -71,7 +72,8 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/render.c src/beneath.c src/parse.c src/parseloc.c src/scan.c \
 		src/sandbox.c src/signer.c src/keyproc.c src/helper.c src/chan.c \
 		src/stream.c src/spawner.c src/perm.c src/seccomp.c src/landlock.c \
-		src/rules.c src/clientcert.c src/certgen.c
+		src/rules.c src/clientcert.c src/certgen.c src/parsedyn.c \
+		src/runner.c src/script.c src/dyncall.c src/dyn.c src/servedyn.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -80,6 +82,7 @@ UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 # The parser's test also needs config.c (it stubs what that pulls in).
 PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/parseloc.o $(BUILD)/obj/scan.o \
+		$(BUILD)/obj/parsedyn.o \
 		$(BUILD)/obj/config.o
 
 # Only for tests: workers make a forbidden system call on SIGUSR2.

@@ -41,6 +41,8 @@ config_new(void)
 	conf->timeout_handshake = TIMEOUT_HANDSHAKE;
 	conf->timeout_request = TIMEOUT_REQUEST;
 	conf->timeout_response = TIMEOUT_RESPONSE;
+	conf->timeout_cgi = TIMEOUT_CGI;
+	conf->max_scripts = SCRIPTS_MAX_DEFAULT;
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
 	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
 	conf->chroot_default = 1;
@@ -57,6 +59,7 @@ config_free(struct config *conf)
 {
 	struct server	*s;
 	struct listener	*l;
+	int		 i;
 
 	if (conf == NULL)
 		return;
@@ -67,6 +70,8 @@ config_free(struct config *conf)
 	}
 	while ((s = TAILQ_FIRST(&conf->servers)) != NULL) {
 		TAILQ_REMOVE(&conf->servers, s, entry);
+		for (i = 0; i < s->nlocs; i++)
+			free(s->locs[i].params);
 		free(s->locs);
 		free(s);
 	}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "capsuled.h"
+#include "helper.h"
 #include "location.h"
 #include "search.h"
 
@@ -49,6 +50,7 @@ struct server {
 	struct location		*locs;		/* in the file's order */
 	int			 nlocs;
 	int			 wants_cert;	/* a location reads one */
+	int			 dynamic;	/* a location has cgi or fastcgi */
 	struct snapshot		*snap;		/* built by the parent */
 };
 
@@ -113,6 +115,8 @@ struct config {
 	int			 timeout_handshake;
 	int			 timeout_request;
 	int			 timeout_response;
+	int			 timeout_cgi;		/* s a script may run */
+	int			 max_scripts;		/* running at once */
 	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
@@ -122,8 +126,8 @@ struct config {
 	struct listenerlist	 listeners;
 	int			 nservers;
 	struct signer		*signer;	/* remote keys, tlsio.c */
-	struct helper		*keyproc;	/* its key process */
-	struct helper		*spawner;	/* and its spawner */
+	struct helper		*helpers[HELPER_ROLES];	/* by role */
+	int			 dynamic;	/* some server runs scripts */
 };
 
 struct config	*config_new(void);

@@ -26,6 +26,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "conn.h"
+#include "dyn.h"
 #include "gemini.h"
 #include "gopher.h"
 #include "log.h"
@@ -64,6 +65,7 @@ struct conn {
 	size_t			 wlen;
 	char			*owned;		/* a reply built for this conn */
 	int			 filefd;	/* streamed file */
+	struct dyn		*dyn;		/* or a script's reply */
 	char			*chunk;
 	int			 status;
 	int			 acked;		/* Finished ACKed at once */
@@ -137,14 +139,17 @@ conn_fds(void)
 	return conn_live + conn_files;
 }
 
-/* The streamed file is done (or the connection is): give its fd back. */
+/* The streamed file (or script) is done: give its fd back. */
 static void
 conn_close_file(struct conn *c)
 {
-	if (c->filefd == -1)
+	if (c->filefd == -1 && c->dyn == NULL)
 		return;
-	close(c->filefd);
+	if (c->filefd != -1)
+		close(c->filefd);
 	c->filefd = -1;
+	dyn_free(c->dyn);
+	c->dyn = NULL;
 	conn_files--;
 	conn_changed();
 }
@@ -181,6 +186,7 @@ conn_deadline(struct conn *c, int secs, int from_start)
 	evtimer_add(&c->tmo, &tv);
 }
 
+/* Wait for what on the socket; 0: for nothing (a script's turn). */
 static void
 conn_want(struct conn *c, short what)
 {
@@ -188,6 +194,9 @@ conn_want(struct conn *c, short what)
 		return;
 	if (c->evwhat != 0)
 		event_del(&c->ev);
+	c->evwhat = 0;
+	if (what == 0)
+		return;
 	event_assign(&c->ev, conn_base, c->fd, what | EV_PERSIST,
 	    conn_io, c);
 	event_add(&c->ev, NULL);
@@ -234,6 +243,8 @@ conn_log(struct conn *c)
 	if (!c->requested || c->logged || !log_access_enabled())
 		return;
 	c->logged = 1;
+	if (c->dyn != NULL)
+		c->status = dyn_status(c->dyn);
 	conn_elapsed(c, &tv);
 	e.peer = (struct sockaddr *)&c->peer;
 	e.peerlen = c->peerlen;
@@ -289,6 +300,16 @@ conn_io_write(struct conn *c, const void *p, size_t len, size_t *n)
 	return sock_write(c->fd, p, len, n);
 }
 
+/* The script (dyn.c) has more for the client, or is done. */
+static void
+conn_dyn_ready(void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_deadline(c, conn_conf->timeout_response, 0);
+	conn_write(c);
+}
+
 /* Point the connection at its reply; it owns what the reply owns. */
 static void
 conn_answer(struct conn *c, struct reply *r)
@@ -297,9 +318,14 @@ conn_answer(struct conn *c, struct reply *r)
 	c->wlen = r->len;
 	c->owned = r->owned;
 	c->filefd = r->filefd;
+	c->dyn = r->dyn;
 	c->status = r->status;
 	c->srv = r->srv;
-	if (c->filefd != -1) {
+	if (c->dyn != NULL) {
+		conn_files++;
+		conn_changed();
+		dyn_start(c->dyn, conn_dyn_ready, c);
+	} else if (c->filefd != -1) {
 		conn_files++;
 		conn_changed();
 		if (c->chunk == NULL &&
@@ -334,6 +360,8 @@ conn_request(struct conn *c, const char *line, size_t len)
 	in.local = &c->local;
 	in.locallen = c->locallen;
 	in.peer = conn_peer(c);
+	in.peer_ss = &c->peer;
+	in.peerlen = c->peerlen;
 	in.tls = c->tls;
 	conn_reply_init(c, &r);
 	if (c->l->proto == PROTO_GEMINI)
@@ -440,12 +468,25 @@ conn_handshake(struct conn *c)
 	conn_read(c);
 }
 
-/* Next bytes to write: the streamed file's next chunk.  0: done. */
+/*
+ * Next bytes to write, from the streamed file or the script.  1: some;
+ * 0: done; -1: failed; 2: wait for the script (conn_dyn_ready).
+ */
 static int
 conn_refill(struct conn *c)
 {
 	ssize_t	n;
 
+	if (c->dyn != NULL) {
+		switch (dyn_next(c->dyn, &c->wp, &c->wlen)) {
+		case DYN_DATA:
+			return 1;
+		case DYN_WAIT:
+			return 2;
+		case DYN_END:
+			return 0;
+		}
+	}
 	if (c->filefd == -1)
 		return 0;
 	if ((n = read(c->filefd, c->chunk, STREAM_CHUNK)) == -1 &&
@@ -502,6 +543,12 @@ conn_write(struct conn *c)
 			}
 			if (r == -1) {
 				conn_free(c);
+				return;
+			}
+			if (r == 2) {
+				/* dyn.c's deadline (timeout cgi) applies. */
+				conn_want(c, 0);
+				evtimer_del(&c->tmo);
 				return;
 			}
 			continue;

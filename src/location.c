@@ -150,3 +150,22 @@ location_hash_ok(const char *s)
 			return 0;
 	return 1;
 }
+
+/*
+ * Does a location with a FastCGI responder answer path (len bytes, not
+ * NUL-terminated)?  For the Gopher type of a link to one.
+ */
+int
+location_fastcgi(const struct location *locs, int n, const char *path,
+    size_t len)
+{
+	char	buf[GEMINI_REQUEST_MAX + 1];
+	int	i;
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	i = location_match(locs, n, buf);
+	return i >= 0 && locs[i].fastcgi != LOCATION_FASTCGI_NONE;
+}

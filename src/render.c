@@ -20,6 +20,7 @@
 #include "render.h"
 #include "search.h"
 #include "snaplayout.h"
+#include "snapshot.h"
 #include "uri.h"
 
 /*
@@ -81,14 +82,15 @@ render_header(char *hdr, size_t size, const char *type, const char *lang)
 static char
 render_kind(void *arg, const char *path, size_t len)
 {
-	const struct snapshot		*s = arg;
-	const struct snapshot_entry	*e;
+	const struct snapshot	*s = arg;
+	char			 kind;
 
-	if ((e = snapshot_find(s, path, len)) == NULL) {
-		log_debug("capsule: link to missing %.*s", (int)len, path);
-		return '\0';
-	}
-	return e->kind == SNAP_FILE ? e->gophertype : '1';
+	if ((kind = snapshot_kind(s, path, len)) != '\0')
+		return kind;
+	if (location_fastcgi(s->params->locs, s->params->nlocs, path, len))
+		return '1';	/* a responder's page: gemtext, most likely */
+	log_debug("capsule: link to missing %.*s", (int)len, path);
+	return '\0';
 }
 
 /* The directory part of a path, with its trailing slash. */

@@ -133,7 +133,8 @@ static const struct bad_test bad_tests[] = {
 	{ "trailing word", "prefork 2 3\n" MINIMAL,
 	    "t.conf:1: expected end of line, got 3" },
 	{ "timeout kind", "timeout idle 5\n" MINIMAL,
-	    "t.conf:1: expected handshake, request or response, got idle" },
+	    "t.conf:1: expected handshake, request, response or cgi, got "
+	    "idle" },
 	{ "timeout range", "timeout request 3601\n" MINIMAL,
 	    "t.conf:1: timeout request: 3601 is out of range (1 to 3600)" },
 	{ "timeout twice", "timeout request 5\ntimeout request 6\n" MINIMAL,
