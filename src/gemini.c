@@ -181,7 +181,7 @@ gemini_parse_response(const char *p, size_t len, int *status,
     const char **meta, size_t *metalen, size_t *hdrlen, const char **errstr)
 {
 	const char	*cr;
-	size_t		 i, end, max = 3 + GEMINI_META_MAX + 2;
+	size_t		 i, end, max = 3 + GEMINI_META_MAX + 1; /* CR's room */
 
 	for (i = 0; i < len && i < 2; i++)
 		if (p[i] < '0' || p[i] > '9') {

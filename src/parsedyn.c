@@ -40,8 +40,9 @@ parsedyn_exclusive(struct parse *ps)
 	if (l->cgi && l->fastcgi != LOCATION_FASTCGI_NONE)
 		return scan_error(ps, ps->tokline, "a location has either "
 		    "cgi or fastcgi, not both");
+	/* Scripts are given the client's certificate: ask for one. */
 	if (l->cgi || l->fastcgi != LOCATION_FASTCGI_NONE)
-		ps->srv->dynamic = ps->conf->dynamic = 1;
+		ps->srv->dynamic = ps->conf->dynamic = ps->srv->wants_cert = 1;
 	return 0;
 }
 
