@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capsuled.h"
 #include "chan.h"
 #include "dyncall.h"
 #include "log.h"

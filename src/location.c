@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capsuled.h"
 #include "buf.h"
 #include "location.h"
 #include "uri.h"
