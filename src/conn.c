@@ -26,13 +26,13 @@
 #include "capsuled.h"
 #include "config.h"
 #include "conn.h"
-#include "dyn.h"
 #include "gemini.h"
 #include "gopher.h"
 #include "log.h"
 #include "proxy.h"
 #include "serve.h"
 #include "sock.h"
+#include "source.h"
 #include "tlsio.h"
 
 #define CONN_CACHE	256		/* freed conns kept for reuse */
@@ -64,9 +64,7 @@ struct conn {
 	const char		*wp;		/* bytes being written */
 	size_t			 wlen;
 	char			*owned;		/* a reply built for this conn */
-	int			 filefd;	/* streamed file */
-	struct dyn		*dyn;		/* or a script's reply */
-	char			*chunk;
+	struct source		 src;		/* after wp: a file, a script */
 	int			 status;
 	int			 acked;		/* Finished ACKed at once */
 	size_t			 sent;
@@ -143,13 +141,8 @@ conn_fds(void)
 static void
 conn_close_file(struct conn *c)
 {
-	if (c->filefd == -1 && c->dyn == NULL)
+	if (!source_close(&c->src))
 		return;
-	if (c->filefd != -1)
-		close(c->filefd);
-	c->filefd = -1;
-	dyn_free(c->dyn);
-	c->dyn = NULL;
 	conn_files--;
 	conn_changed();
 }
@@ -243,8 +236,7 @@ conn_log(struct conn *c)
 	if (!c->requested || c->logged || !log_access_enabled())
 		return;
 	c->logged = 1;
-	if (c->dyn != NULL)
-		c->status = dyn_status(c->dyn);
+	c->status = source_status(&c->src, c->status);
 	conn_elapsed(c, &tv);
 	e.peer = (struct sockaddr *)&c->peer;
 	e.peerlen = c->peerlen;
@@ -272,7 +264,7 @@ conn_free(struct conn *c)
 		close(c->fd);
 	conn_close_file(c);
 	free(c->owned);
-	free(c->chunk);
+	free(c->src.chunk);
 	conn_live--;
 	if (conn_ncache < CONN_CACHE) {
 		TAILQ_INSERT_HEAD(&conn_cache, c, entry);
@@ -317,19 +309,14 @@ conn_answer(struct conn *c, struct reply *r)
 	c->wp = r->data;
 	c->wlen = r->len;
 	c->owned = r->owned;
-	c->filefd = r->filefd;
-	c->dyn = r->dyn;
 	c->status = r->status;
 	c->srv = r->srv;
-	if (c->dyn != NULL) {
+	if (r->filefd != -1 || r->dyn != NULL) {
 		conn_files++;
 		conn_changed();
-		dyn_start(c->dyn, conn_dyn_ready, c);
-	} else if (c->filefd != -1) {
-		conn_files++;
-		conn_changed();
-		if (c->chunk == NULL &&
-		    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
+		if (source_open(&c->src, r->filefd, r->dyn, conn_dyn_ready,
+		    c) == -1) {
+			conn_files--;
 			conn_free(c);
 			return;
 		}
@@ -475,30 +462,17 @@ conn_handshake(struct conn *c)
 static int
 conn_refill(struct conn *c)
 {
-	ssize_t	n;
-
-	if (c->dyn != NULL) {
-		switch (dyn_next(c->dyn, &c->wp, &c->wlen)) {
-		case DYN_DATA:
-			return 1;
-		case DYN_WAIT:
-			return 2;
-		case DYN_END:
-			return 0;
-		}
-	}
-	if (c->filefd == -1)
-		return 0;
-	if ((n = read(c->filefd, c->chunk, STREAM_CHUNK)) == -1 &&
-	    errno == EINTR)
+	switch (source_next(&c->src, &c->wp, &c->wlen)) {
+	case SOURCE_DATA:
 		return 1;
-	if (n <= 0) {
+	case SOURCE_WAIT:
+		return 2;
+	case SOURCE_END:
 		conn_close_file(c);
-		return n == 0 ? 0 : -1;
+		return 0;
+	default:
+		return -1;
 	}
-	c->wp = c->chunk;
-	c->wlen = (size_t)n;
-	return 1;
 }
 
 static void
@@ -783,7 +757,7 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	c->rbuf = rbuf;
 	c->l = l;
 	c->fd = fd;
-	c->filefd = -1;
+	source_init(&c->src);
 	memcpy(&c->peer, ss, sslen);
 	c->peerlen = sslen;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);

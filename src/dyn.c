@@ -389,6 +389,35 @@ dyn_produce(struct dyn *d)
 	return d->out.len > 0;
 }
 
+/*
+ * A responder's STDERR, a line at a time, escaped (log.c) and bounded:
+ * at most DYN_STDERR_LINES lines a request, the first LOG_REQUEST_MAX
+ * bytes of each (a line cut by a record boundary counts as two).
+ */
+static void
+dyn_stderr(struct dyn *d, const char *p, size_t n)
+{
+	char		 esc[LOG_REQUEST_MAX * 4 + 8];
+	const char	*lf;
+	size_t		 len;
+
+	while (n > 0 && d->errlines < DYN_STDERR_LINES) {
+		lf = memchr(p, '\n', n);
+		len = lf != NULL ? (size_t)(lf - p) : n;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len > 0) {
+			log_escape(esc, sizeof(esc), p, len);
+			log_warnx("%s: %s", d->name, esc);
+			d->errlines++;
+		}
+		if (lf == NULL)
+			break;
+		n -= (size_t)(lf - p) + 1;
+		p = lf + 1;
+	}
+}
+
 /* FastCGI STDOUT into in[], STDERR to the log. */
 static void
 dyn_record(void *arg, int type, const unsigned char *p, size_t n)
@@ -400,11 +429,7 @@ dyn_record(void *arg, int type, const unsigned char *p, size_t n)
 		d->inlen += n;
 		return;
 	}
-	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-		n--;
-	if (n > 0 && d->errlines++ < DYN_STDERR_LINES)
-		log_warnx("%s: %.*s", d->name, (int)(n < 512 ? n : 512),
-		    (const char *)p);
+	dyn_stderr(d, (const char *)p, n);
 }
 
 /* Send the request's records.  1: all sent; 0: wait; -1: failed. */
@@ -502,7 +527,9 @@ dyn_next(struct dyn *d, const char **p, size_t *len)
 		}
 		if (d->phase == DYN_DONE) {
 			dyn_close_source(d);
-			return DYN_END;
+			/* A body cut short must not look complete. */
+			return d->err != NULL && d->status == 20 ? DYN_CUT :
+			    DYN_END;
 		}
 		if (d->eof)
 			continue;	/* dyn_produce finishes the reply */

@@ -36,7 +36,8 @@ struct dyn_req {
 enum dyn_result {
 	DYN_DATA,		/* bytes to write */
 	DYN_WAIT,		/* none yet: ready() is called when there are */
-	DYN_END			/* the reply is complete */
+	DYN_END,		/* the reply is complete */
+	DYN_CUT			/* it broke off: close without close_notify */
 };
 
 void	 dyn_init(struct event_base *, const struct config *);

@@ -192,18 +192,22 @@ gemini_parse_response(const char *p, size_t len, int *status,
 		*errstr = "no space after the status";
 		return -1;
 	}
-	if ((cr = memchr(p, '\r', len < max ? len : max)) == NULL) {
+	/* The first CR or LF decides: a bare LF is never a header's end. */
+	for (i = 0; i < len && i < max && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	if (i == len || i == max) {
 		if (len >= max) {
 			*errstr = "the header is too long";
 			return -1;
 		}
-		if (memchr(p, '\n', len) != NULL) {
-			*errstr = "the header does not end with CRLF";
-			return -1;
-		}
 		return 0;
 	}
-	end = (size_t)(cr - p);
+	if (p[i] == '\n') {
+		*errstr = "the header does not end with CRLF";
+		return -1;
+	}
+	cr = p + i;
+	end = i;
 	if (end + 1 >= len)
 		return 0;
 	if (cr[1] != '\n' || end < 2) {

@@ -217,9 +217,12 @@ script_run(const struct script_start *st, int *outfd)
 static void
 script_log_line(struct script *s)
 {
-	if (s->lines < SCRIPT_LINES_MAX)
-		log_warnx("script %s: %.*s", s->name, (int)s->linelen,
-		    s->line);
+	char	esc[SCRIPT_LINE_MAX * 4 + 8];
+
+	if (s->lines < SCRIPT_LINES_MAX) {
+		log_escape(esc, sizeof(esc), s->line, s->linelen);
+		log_warnx("script %s: %s", s->name, esc);
+	}
 	else if (s->lines == SCRIPT_LINES_MAX)
 		log_warnx("script %s: more on stderr, not logged", s->name);
 	s->lines++;

@@ -83,8 +83,8 @@ printf '20 application/octet-stream\\r\\n'
 head -c %d /dev/zero
 """ % BIG,
     "stderr.sh": """#!/bin/sh
+printf 'one\\033[31mred\\\\line\\n' >&2
 head -c 2000000 /dev/zero | tr '\\0' x | fold -w 100 >&2
-printf 'one\\033[31mred line\\n' >&2
 printf '20 text/plain\\r\\nstill fine\\n'
 """,
     "slow.sh": "#!/bin/sh\nsleep 2\nprintf '20 text/plain\\r\\nslow done\\n'\n",
@@ -337,7 +337,9 @@ try:
     lines = [x for x in log.splitlines() if "stderr.sh: xxxx" in x]
     check(0 < len(lines) <= 32 and d.log_has("more on stderr, not logged"),
           "stderr is logged, at most 32 lines a script", len(lines))
-    check("\x1b" not in log, "stderr reaches the log escaped (no ESC)")
+    check("\x1b" not in log and "stderr.sh: one\\x1b[31mred\\x5cline" in
+          log, "stderr reaches the log escaped", [x for x in log.splitlines()
+                                                  if "one" in x])
 
     # Never root; no ptrace of the key process or a worker.
     out = gemini(d, "/cgi/id.sh").split(b"\r\n", 1)[1].split()
