@@ -231,7 +231,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_LIBS)
 
-bench: all $(BUILD)/bench/loadgen $(BUILD)/bench/floor
+bench: all $(BUILD)/bench/loadgen $(BUILD)/bench/floor \
+	    $(BUILD)/bench/fcgi_responder
 	BUILD=$(abspath $(BUILD)) python3 tests/bench/bench.py
 
 clean:

@@ -21,7 +21,9 @@ Modes:
   env                  20 text/plain: the params as JSON, in order, and
                        what the request's records were
   file/HOW/REL...      20 text/gemini: DOCUMENT_ROOT/REL, in one record
-                       (HOW=one), one byte a record (tiny), or records of
+                       (HOW=one), one byte a record, sent a few records
+                       at a time, so that lines and records are cut
+                       across the reader's reads (tiny), or records of
                        assorted sizes with padding and STDERR records
                        between them (pad)
   bytes/HOW            20 application/octet-stream: bytes 0-255 four times
@@ -61,6 +63,9 @@ CONTENT_MAX = 65535
 LIFETIME = 600          # s: never outlive a test run
 HANG = 30               # s a hanging answer waits for the peer to go
 ECHO_DELAY = 0.3
+FCGI_HEADER = 8
+DRIP = 5                # one-byte records sent together
+DRIP_PAUSE = 0.002      # s between them
 SLOW_PARTS = [b"slow part one\n", b"slow part two\n", b"slow part three\n"]
 STATUS_META = {
     10: "Your name?", 11: "Your secret", 30: "/static/a.gmi",
@@ -129,6 +134,19 @@ def stdout_records(data, how="one"):
                for i in range(0, len(data), CONTENT_MAX)]
     out.append(record(STDOUT))
     return b"".join(out)
+
+
+def send_stdout(sock, data, how):
+    """data as stdout_records(), then END_REQUEST; tiny ones trickle:
+    DRIP records, a pause, the next DRIP."""
+    recs = stdout_records(data, how) + end_request()
+    if how != "tiny":
+        sock.sendall(recs)
+        return
+    step = DRIP * (FCGI_HEADER + 1)
+    for i in range(0, len(recs), step):
+        sock.sendall(recs[i:i + step])
+        time.sleep(DRIP_PAUSE)
 
 
 def end_request(status=0):
@@ -272,11 +290,10 @@ def answer(sock, params, info, state):
         with open(os.path.join(env["DOCUMENT_ROOT"], *args[1:]),
                   "rb") as f:
             data = f.read()
-        sock.sendall(stdout_records(b"20 text/gemini\r\n" + data, args[0]) +
-                     end_request())
+        send_stdout(sock, b"20 text/gemini\r\n" + data, args[0])
     elif mode == "bytes":
         data = b"20 application/octet-stream\r\n" + bytes(range(256)) * 4
-        sock.sendall(stdout_records(data, args[0]) + end_request())
+        send_stdout(sock, data, args[0])
     elif mode == "status":
         code = int(args[0])
         sock.sendall(stdout_records(("%d %s\r\n" % (code, STATUS_META[code]))

@@ -21,8 +21,8 @@ import subprocess
 import threading
 import time
 
-from harness import (Daemon, TEST_USER, check, child_pids, done,
-                     plan, wait_for, _TMP)
+from harness import (Daemon, TEST_USER, check, child_pids, client_context,
+                     done, plan, wait_for, _TMP)
 
 plan(52)
 
@@ -145,9 +145,7 @@ def client_cert():
 
 
 def gemini(d, path, who=None, timeout=10):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = client_context()
     if who:
         ctx.load_cert_chain(who[0], who[1])
     s = socket.create_connection(("127.0.0.1", d.gemini_port), timeout)
@@ -414,9 +412,7 @@ for n in ("slow.sh", "quick.sh", "big.sh"):
 try:
     check(d.reload(), "max-scripts 2: started")
     # 50 MB to a slow reader: the worker does not buffer it.
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = client_context()
     s = ctx.wrap_socket(socket.create_connection(("127.0.0.1",
                                                   d.gemini_port), 10),
                         server_hostname="localhost")

@@ -239,8 +239,8 @@ test_params_roundtrip(void)
 {
 	struct buf	 pairs, b, content;
 	char		 name[32], value[300];
-	size_t		 i, n, nlen, vlen, off, sizes[16], nsizes, count = 0;
-	size_t		 straddle = 0, bound;
+	size_t		 i, n, nlen, vlen, off, sizes[16], nsizes;
+	size_t		 count = 0, straddle = 0, bound;
 	int		 ok;
 
 	buf_init(&pairs);
@@ -334,8 +334,8 @@ struct result {
 	uint8_t		 proto;
 	struct buf	 out;		/* STDOUT content */
 	struct buf	 errout;	/* STDERR content */
-	struct buf	 order;		/* each emitted byte, tagged O or E */
-	int		 bad;		/* what must never happen, or 0 */
+	struct buf	 order;		/* bytes emitted, tagged */
+	int		 bad;		/* a broken rule, or 0 */
 	const unsigned char *piece;	/* being fed */
 	size_t		 piecelen;
 };
@@ -349,7 +349,7 @@ collect(void *arg, int type, const unsigned char *p, size_t n)
 	if (type != FCGI_STDOUT && type != FCGI_STDERR)
 		res->bad = 1;		/* only these are emitted */
 	if (n == 0 || p < res->piece || p + n > res->piece + res->piecelen)
-		res->bad = 2;		/* emitted bytes are the caller's */
+		res->bad = 2;	/* emitted bytes are the caller's */
 	buf_add(type == FCGI_STDOUT ? &res->out : &res->errout, p, n);
 	for (i = 0; i < n; i++) {
 		buf_addc(&res->order, type == FCGI_STDOUT ? 'O' : 'E');
@@ -507,7 +507,8 @@ static const struct read_test read_tests[] = {
 	    { { 1, FCGI_END_REQUEST, 1, S(""), 8 } }, S(""), -1, E_END, "",
 	    "", 0, 0, 0 },
 	{ "END_REQUEST of 264 bytes refused (high length byte)",
-	    { { 1, FCGI_END_REQUEST, 1, zeros, 264, 0 } }, S(""), -1, E_END, "", "", 0, 0, 0 },
+	    { { 1, FCGI_END_REQUEST, 1, zeros, 264, 0 } }, S(""), -1, E_END, "",
+	    "", 0, 0, 0 },
 };
 
 /* Types a responder never sends (it may send 3, 6, 7 and 11). */
@@ -605,8 +606,7 @@ test_read_table(void)
 static void
 test_refused_types(void)
 {
-	struct rec		 r = { 1, 0, 1, S("\x00\x00\x00\x00\x00\x00\x00"
-				    "\x00"), 0 };
+	struct rec		 r = { 1, 0, 1, zeros, 8, 0 };
 	struct result		 res;
 	struct buf		 b;
 	size_t			 i;
