@@ -24,7 +24,7 @@ import time
 from harness import (Daemon, TEST_USER, check, child_pids, client_context,
                      done, plan, wait_for, _TMP)
 
-plan(52)
+plan(53)
 
 BIG = 50 * 1024 * 1024
 
@@ -492,5 +492,29 @@ if os.geteuid() == 0:
         d.stop()
 else:
     check(False, "the no-user check needs root")
+
+
+# Behind a PROXY header the header's client is the script's REMOTE_ADDR.
+d = Daemon(files={"cgi/env.py": SCRIPTS["env.py"]}, conf=CONF.replace(
+    "port {gopher_port}\n", "port {gopher_port} proxy-protocol\n"))
+os.chmod(os.path.join(d.root, "cgi", "env.py"), 0o755)
+try:
+    d.reload()
+    s = socket.create_connection(("127.0.0.1", d.gopher_port), 10)
+    s.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 70\r\n"
+              b"/cgi/env.py\r\n")
+    got = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    env = envmap(b"x\r\n" + got)
+    check(env.get("REMOTE_ADDR") == "192.0.2.7" and
+          env.get("REMOTE_HOST") == "192.0.2.7",
+          "PROXY v1: REMOTE_ADDR is the header's client", env)
+finally:
+    d.stop()
 
 done()
