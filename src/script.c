@@ -54,9 +54,12 @@ static void
 script_sigchld(int sig)
 {
 	int	saved = errno;
+	ssize_t	n;
 
 	(void)sig;
-	(void)write(script_sigpipe[1], "", 1);
+	/* A full pipe already holds a wakeup: nothing is lost. */
+	n = write(script_sigpipe[1], "", 1);
+	(void)n;
 	errno = saved;
 }
 
