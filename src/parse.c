@@ -42,13 +42,8 @@ static char	parse_err[PATH_MAX + 256];	/* errors about the file */
 static int
 parse_prefork(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "prefork") == -1 ||
-	    scan_number(ps, "prefork", 1, WORKERS_MAX, 0, &n) == -1)
-		return -1;
-	ps->conf->prefork = (int)n;
-	return 0;
+	return scan_int_once(ps, "prefork", 1, WORKERS_MAX,
+	    &ps->conf->prefork);
 }
 
 static int
@@ -172,27 +167,16 @@ parse_timeout(struct parse *ps)
 static int
 parse_max_connections(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "max-connections") == -1 ||
-	    scan_number(ps, "max-connections", 1, CONNECTIONS_MAX, 0,
-	    &n) == -1)
-		return -1;
-	ps->conf->max_connections = (int)n;
-	return 0;
+	return scan_int_once(ps, "max-connections", 1, CONNECTIONS_MAX,
+	    &ps->conf->max_connections);
 }
 
 /* max-scripts N: CGI scripts running at once; past it, 44. */
 static int
 parse_max_scripts(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "max-scripts") == -1 ||
-	    scan_number(ps, "max-scripts", 1, SCRIPTS_MAX, 0, &n) == -1)
-		return -1;
-	ps->conf->max_scripts = (int)n;
-	return 0;
+	return scan_int_once(ps, "max-scripts", 1, SCRIPTS_MAX,
+	    &ps->conf->max_scripts);
 }
 
 /* session-tickets off | seconds: TLS resumption, off by default. */

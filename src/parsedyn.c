@@ -174,14 +174,8 @@ value:
 static int
 parsedyn_strip(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "fastcgi strip") == -1 ||
-	    scan_number(ps, "fastcgi strip", 0, LOCATION_STRIP_MAX, 0,
-	    &n) == -1)
-		return -1;
-	ps->loc->fcgi_strip = (int)n;
-	return 0;
+	return scan_int_once(ps, "fastcgi strip", 0, LOCATION_STRIP_MAX,
+	    &ps->loc->fcgi_strip);
 }
 
 /* fastcgi { ... }: one statement per line, up to the closing brace. */

@@ -178,13 +178,8 @@ parseloc_block(struct parse *ps)
 static int
 parseloc_strip(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "strip") == -1 ||
-	    scan_number(ps, "strip", 0, LOCATION_STRIP_MAX, 0, &n) == -1)
-		return -1;
-	ps->loc->strip = (int)n;
-	return 0;
+	return scan_int_once(ps, "strip", 0, LOCATION_STRIP_MAX,
+	    &ps->loc->strip);
 }
 
 /* require client certificate | require client ca "FILE" */
