@@ -61,7 +61,8 @@ COMPAT_SRCS =	$(if $(findstring HAVE_STRLCPY,$(COMPAT_DEFS)),,src/compat/strlcpy
 
 # Modules without an event loop or process state: unit-tested and fuzzed
 # (msg.c does I/O, but only on descriptors it is handed).
-PURE_SRCS =	src/msg.c src/location.c src/buf.c src/hash.c src/utf8.c \
+PURE_SRCS =	src/msg.c src/location.c src/fcgi.c src/cgienv.c src/buf.c \
+		src/hash.c src/utf8.c \
 		src/uri.c src/mime.c src/gemtext.c src/gopher.c src/gemini.c \
 		src/proxy.c src/log.c src/words.c src/indexer.c src/search.c \
 		src/results.c src/feed.c $(COMPAT_SRCS)
@@ -71,7 +72,9 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/render.c src/beneath.c src/parse.c src/parseloc.c src/scan.c \
 		src/sandbox.c src/signer.c src/keyproc.c src/helper.c src/chan.c \
 		src/stream.c src/spawner.c src/perm.c src/seccomp.c src/landlock.c \
-		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c src/gemlog.c
+		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c src/gemlog.c \
+		src/parsedyn.c src/runner.c src/script.c src/dyncall.c src/dyn.c \
+		src/servedyn.c src/source.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -80,6 +83,7 @@ UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 # The parser's test also needs config.c (it stubs what that pulls in).
 PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/parseloc.o $(BUILD)/obj/scan.o \
+		$(BUILD)/obj/parsedyn.o \
 		$(BUILD)/obj/config.o
 
 # Only for tests: workers make a forbidden system call on SIGUSR2.
@@ -167,10 +171,15 @@ $(INJECT): tests/tools/inject.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/inject.c
 
+# make check runs each fuzzer for CHECK_FUZZ_TIME seconds (from the seed
+# corpus, which holds what longer runs found), so that the whole suite
+# stays well inside 15 minutes; make fuzz runs them for FUZZ_TIME.
+CHECK_FUZZ_TIME ?= 15
+
 tests: all unit $(SANDBOXTEST) $(INJECT) hardening
 	@TESTS="$(TESTS)" TEST_TIMEOUT="$(TEST_TIMEOUT)" \
 	    ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
-	    FUZZ_TIME=$(FUZZ_TIME) sh tests/run.sh $(BUILD)
+	    FUZZ_TIME=$(CHECK_FUZZ_TIME) sh tests/run.sh $(BUILD)
 
 # Hardening (issue 3): libFuzzer harnesses (tests/fuzz) and a clang
 # ASan+UBSan build of the daemon that the integration suite runs once;
@@ -202,7 +211,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
 
 # The configuration parser's harness also needs the parser itself.
 FUZZ_PARSE_OBJS = $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/parseloc.o \
-		$(FUZZ_BUILD)/obj/scan.o \
+		$(FUZZ_BUILD)/obj/scan.o $(FUZZ_BUILD)/obj/parsedyn.o \
 		$(FUZZ_BUILD)/obj/config.o
 
 $(FUZZ_BUILD)/fuzz_conf: tests/fuzz/fuzz_conf.c tests/fuzz/fuzz.h \
@@ -232,7 +241,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_LIBS)
 
-bench: all $(BUILD)/bench/loadgen $(BUILD)/bench/floor
+bench: all $(BUILD)/bench/loadgen $(BUILD)/bench/floor \
+	    $(BUILD)/bench/fcgi_responder
 	BUILD=$(abspath $(BUILD)) python3 tests/bench/bench.py
 
 clean:

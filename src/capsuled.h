@@ -21,6 +21,9 @@
 #define TIMEOUT_HANDSHAKE	10	/* s, TLS handshake */
 #define TIMEOUT_REQUEST		10	/* s, from accept to a whole request */
 #define TIMEOUT_RESPONSE	10	/* s without write progress */
+#define TIMEOUT_CGI		10	/* s a CGI script may run */
+#define SCRIPTS_MAX_DEFAULT	32	/* CGI scripts running at once */
+#define SCRIPTS_MAX		4096	/* largest max-scripts */
 #define TIMEOUT_LINGER		2	/* s to wait for the client's FIN */
 #define TIMEOUT_RETIRE		60	/* s a retiring worker may drain */
 #define RETIRE_ACK_MS		2000	/* ms to wait for old workers to stop

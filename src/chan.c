@@ -273,20 +273,22 @@ chan_control(int ctl, struct msg_reader *rd)
 }
 
 /*
- * A helper's loop: answer(fd, request) for every request on every
- * channel (-1 closes that channel), until the parent has let go and
- * the last channel is closed.
+ * A helper's loop: h->answer(fd, request) for every request on every
+ * channel (-1 closes that channel), and h's own descriptors and ticks,
+ * until the parent has let go, the last channel is closed and h has
+ * no work left.
  */
 void
-chan_serve(int ctl, int (*answer)(int, const struct msg *))
+chan_serve(int ctl, const struct chan_hooks *h)
 {
 	static struct msg_reader	 ctlrd;
-	struct pollfd			 pfd[CHAN_SERVE_MAX + 1];
-	size_t				 i, n, first;
+	static struct pollfd		 pfd[CHAN_SERVE_MAX + 1 +
+					    CHAN_EXTRA_MAX];
+	size_t				 i, n, first, extra;
 	int				 live = 1;
 
 	msg_reader_init(&ctlrd);
-	while (live || chan_npeers > 0) {
+	while (live || chan_npeers > 0 || (h->busy != NULL && h->busy())) {
 		n = 0;
 		first = live ? 1 : 0;
 		if (live) {
@@ -297,11 +299,15 @@ chan_serve(int ctl, int (*answer)(int, const struct msg *))
 			pfd[n].fd = chan_peers[i].fd;
 			pfd[n++].events = POLLIN;
 		}
-		if (poll(pfd, n, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
+		extra = h->fds != NULL ? h->fds(pfd + n, CHAN_EXTRA_MAX) : 0;
+		if (poll(pfd, n + extra, h->wait_ms != NULL ? h->wait_ms() :
+		    -1) == -1) {
+			if (errno != EINTR)
+				break;
+			continue;
 		}
+		if (h->ready != NULL)
+			h->ready(pfd + n, extra);
 		if (live && pfd[0].revents != 0 && !chan_control(ctl, &ctlrd)) {
 			live = 0;
 			close(ctl);
@@ -309,7 +315,7 @@ chan_serve(int ctl, int (*answer)(int, const struct msg *))
 		/* Backwards: chan_drop moves the last channel into i. */
 		for (i = chan_npeers; i-- > 0; )
 			if (i + first < n && pfd[i + first].revents != 0 &&
-			    !chan_serve_one(&chan_peers[i], answer))
+			    !chan_serve_one(&chan_peers[i], h->answer))
 				chan_drop(i);
 	}
 	msg_reader_clear(&ctlrd);

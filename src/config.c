@@ -43,6 +43,8 @@ config_new(void)
 	conf->timeout_handshake = TIMEOUT_HANDSHAKE;
 	conf->timeout_request = TIMEOUT_REQUEST;
 	conf->timeout_response = TIMEOUT_RESPONSE;
+	conf->timeout_cgi = TIMEOUT_CGI;
+	conf->max_scripts = SCRIPTS_MAX_DEFAULT;
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
 	conf->snapshot_max = SNAPSHOT_MAX_DEFAULT;
 	conf->gopher_wrap = GOPHER_WRAP_DEFAULT;
@@ -61,6 +63,7 @@ config_free(struct config *conf)
 {
 	struct server	*s;
 	struct listener	*l;
+	int		 i;
 
 	if (conf == NULL)
 		return;
@@ -71,6 +74,8 @@ config_free(struct config *conf)
 	}
 	while ((s = TAILQ_FIRST(&conf->servers)) != NULL) {
 		TAILQ_REMOVE(&conf->servers, s, entry);
+		for (i = 0; i < s->nlocs; i++)
+			free(s->locs[i].params);
 		free(s->locs);
 		free(s);
 	}

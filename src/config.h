@@ -18,6 +18,7 @@
 
 #include "capsuled.h"
 #include "feed.h"
+#include "helper.h"
 #include "location.h"
 #include "log.h"
 #include "search.h"
@@ -55,6 +56,7 @@ struct server {
 	int			 feed_entries;
 	char			 feed_title[FEED_TITLE_MAX + 1];	/* "": none */
 	int			 gopher_wrap;	/* columns; 0: the config's */
+	int			 dynamic;	/* a location has cgi or fastcgi */
 	struct snapshot		*snap;		/* built by the parent */
 };
 
@@ -120,6 +122,8 @@ struct config {
 	int			 timeout_handshake;
 	int			 timeout_request;
 	int			 timeout_response;
+	int			 timeout_cgi;		/* s a script may run */
+	int			 max_scripts;		/* running at once */
 	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
@@ -131,8 +135,8 @@ struct config {
 	struct listenerlist	 listeners;
 	int			 nservers;
 	struct signer		*signer;	/* remote keys, tlsio.c */
-	struct helper		*keyproc;	/* its key process */
-	struct helper		*spawner;	/* and its spawner */
+	struct helper		*helpers[HELPER_ROLES];	/* by role */
+	int			 dynamic;	/* some server runs scripts */
 };
 
 struct config	*config_new(void);

@@ -32,6 +32,7 @@
 #include "proxy.h"
 #include "serve.h"
 #include "sock.h"
+#include "source.h"
 #include "tlsio.h"
 
 #define CONN_CACHE	256		/* freed conns kept for reuse */
@@ -63,8 +64,7 @@ struct conn {
 	const char		*wp;		/* bytes being written */
 	size_t			 wlen;
 	char			*owned;		/* a reply built for this conn */
-	int			 filefd;	/* streamed file */
-	char			*chunk;
+	struct source		 src;		/* after wp: a file, a script */
 	int			 status;
 	int			 acked;		/* Finished ACKed at once */
 	size_t			 sent;
@@ -137,14 +137,12 @@ conn_fds(void)
 	return conn_live + conn_files;
 }
 
-/* The streamed file is done (or the connection is): give its fd back. */
+/* The streamed file (or script) is done: give its fd back. */
 static void
 conn_close_file(struct conn *c)
 {
-	if (c->filefd == -1)
+	if (!source_close(&c->src))
 		return;
-	close(c->filefd);
-	c->filefd = -1;
 	conn_files--;
 	conn_changed();
 }
@@ -181,6 +179,7 @@ conn_deadline(struct conn *c, int secs, int from_start)
 	evtimer_add(&c->tmo, &tv);
 }
 
+/* Wait for what on the socket; 0: for nothing (a script's turn). */
 static void
 conn_want(struct conn *c, short what)
 {
@@ -188,6 +187,9 @@ conn_want(struct conn *c, short what)
 		return;
 	if (c->evwhat != 0)
 		event_del(&c->ev);
+	c->evwhat = 0;
+	if (what == 0)
+		return;
 	event_assign(&c->ev, conn_base, c->fd, what | EV_PERSIST,
 	    conn_io, c);
 	event_add(&c->ev, NULL);
@@ -234,6 +236,7 @@ conn_log(struct conn *c)
 	if (!c->requested || c->logged || !log_access_enabled())
 		return;
 	c->logged = 1;
+	c->status = source_status(&c->src, c->status);
 	conn_elapsed(c, &tv);
 	e.peer = (struct sockaddr *)&c->peer;
 	e.peerlen = c->peerlen;
@@ -261,7 +264,7 @@ conn_free(struct conn *c)
 		close(c->fd);
 	conn_close_file(c);
 	free(c->owned);
-	free(c->chunk);
+	free(c->src.chunk);
 	conn_live--;
 	if (conn_ncache < CONN_CACHE) {
 		TAILQ_INSERT_HEAD(&conn_cache, c, entry);
@@ -289,6 +292,16 @@ conn_io_write(struct conn *c, const void *p, size_t len, size_t *n)
 	return sock_write(c->fd, p, len, n);
 }
 
+/* The script (dyn.c) has more for the client, or is done. */
+static void
+conn_dyn_ready(void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_deadline(c, conn_conf->timeout_response, 0);
+	conn_write(c);
+}
+
 /* Point the connection at its reply; it owns what the reply owns. */
 static void
 conn_answer(struct conn *c, struct reply *r)
@@ -296,14 +309,14 @@ conn_answer(struct conn *c, struct reply *r)
 	c->wp = r->data;
 	c->wlen = r->len;
 	c->owned = r->owned;
-	c->filefd = r->filefd;
 	c->status = r->status;
 	c->srv = r->srv;
-	if (c->filefd != -1) {
+	if (r->filefd != -1 || r->dyn != NULL) {
 		conn_files++;
 		conn_changed();
-		if (c->chunk == NULL &&
-		    (c->chunk = malloc(STREAM_CHUNK)) == NULL) {
+		if (source_open(&c->src, r->filefd, r->dyn, conn_dyn_ready,
+		    c) == -1) {
+			conn_files--;
 			conn_free(c);
 			return;
 		}
@@ -334,6 +347,8 @@ conn_request(struct conn *c, const char *line, size_t len)
 	in.local = &c->local;
 	in.locallen = c->locallen;
 	in.peer = conn_peer(c);
+	in.peer_ss = &c->peer;
+	in.peerlen = c->peerlen;
 	in.tls = c->tls;
 	conn_reply_init(c, &r);
 	if (c->l->proto == PROTO_GEMINI)
@@ -440,24 +455,24 @@ conn_handshake(struct conn *c)
 	conn_read(c);
 }
 
-/* Next bytes to write: the streamed file's next chunk.  0: done. */
+/*
+ * Next bytes to write, from the streamed file or the script.  1: some;
+ * 0: done; -1: failed; 2: wait for the script (conn_dyn_ready).
+ */
 static int
 conn_refill(struct conn *c)
 {
-	ssize_t	n;
-
-	if (c->filefd == -1)
-		return 0;
-	if ((n = read(c->filefd, c->chunk, STREAM_CHUNK)) == -1 &&
-	    errno == EINTR)
+	switch (source_next(&c->src, &c->wp, &c->wlen)) {
+	case SOURCE_DATA:
 		return 1;
-	if (n <= 0) {
+	case SOURCE_WAIT:
+		return 2;
+	case SOURCE_END:
 		conn_close_file(c);
-		return n == 0 ? 0 : -1;
+		return 0;
+	default:
+		return -1;
 	}
-	c->wp = c->chunk;
-	c->wlen = (size_t)n;
-	return 1;
 }
 
 static void
@@ -502,6 +517,12 @@ conn_write(struct conn *c)
 			}
 			if (r == -1) {
 				conn_free(c);
+				return;
+			}
+			if (r == 2) {
+				/* dyn.c's deadline (timeout cgi) applies. */
+				conn_want(c, 0);
+				evtimer_del(&c->tmo);
 				return;
 			}
 			continue;
@@ -736,7 +757,7 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	c->rbuf = rbuf;
 	c->l = l;
 	c->fd = fd;
-	c->filefd = -1;
+	source_init(&c->src);
 	memcpy(&c->peer, ss, sslen);
 	c->peerlen = sslen;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);

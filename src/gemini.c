@@ -24,6 +24,14 @@ static const struct {
 	{ 59, "59 Bad request\r\n" },
 	{ 40, "40 Temporary failure\r\n" },
 	{ 44, "44 Slow down\r\n" },
+	{ 42, "42 CGI error\r\n" },
+	{ 43, "43 Proxy error\r\n" },
+};
+
+/* The statuses a response may have (spec v0.24.1). */
+static const int gemini_defined[] = {
+	10, 11, 20, 30, 31, 40, 41, 42, 43, 44, 50, 51, 52, 53, 59, 60, 61,
+	62
 };
 
 /*
@@ -145,4 +153,83 @@ gemini_status(int status, size_t *len)
 		}
 	}
 	return NULL;
+}
+
+/* Is status one the spec defines? */
+int
+gemini_status_defined(int status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(gemini_defined) / sizeof(gemini_defined[0]);
+	    i++)
+		if (gemini_defined[i] == status)
+			return 1;
+	return 0;
+}
+
+/*
+ * A response header at the start of p (len bytes), as a CGI script or a
+ * FastCGI responder writes it: two digits of a defined status, a space,
+ * at most GEMINI_META_MAX bytes of UTF-8 meta without control bytes,
+ * CRLF.  1: *hdrlen bytes are the header, *status and *meta (metalen
+ * bytes) what it says; 0: not complete, and it still could be; -1 not
+ * a header (*errstr).
+ */
+int
+gemini_parse_response(const char *p, size_t len, int *status,
+    const char **meta, size_t *metalen, size_t *hdrlen, const char **errstr)
+{
+	const char	*cr;
+	size_t		 i, end, max = 3 + GEMINI_META_MAX + 1; /* CR's room */
+
+	for (i = 0; i < len && i < 2; i++)
+		if (p[i] < '0' || p[i] > '9') {
+			*errstr = "the header does not start with a status";
+			return -1;
+		}
+	if (len >= 3 && p[2] != ' ' && p[2] != '\r') {
+		*errstr = "no space after the status";
+		return -1;
+	}
+	/* The first CR or LF decides: a bare LF is never a header's end. */
+	for (i = 0; i < len && i < max && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	if (i == len || i == max) {
+		if (len >= max) {
+			*errstr = "the header is too long";
+			return -1;
+		}
+		return 0;
+	}
+	if (p[i] == '\n') {
+		*errstr = "the header does not end with CRLF";
+		return -1;
+	}
+	cr = p + i;
+	end = i;
+	if (end + 1 >= len)
+		return 0;
+	if (cr[1] != '\n' || end < 2) {
+		*errstr = "the header does not end with CRLF";
+		return -1;
+	}
+	*status = (p[0] - '0') * 10 + (p[1] - '0');
+	if (!gemini_status_defined(*status)) {
+		*errstr = "not a Gemini status";
+		return -1;
+	}
+	*meta = end > 3 ? p + 3 : p + end;
+	*metalen = end > 3 ? end - 3 : 0;
+	for (i = 0; i < *metalen; i++)
+		if ((unsigned char)(*meta)[i] < 0x20 || (*meta)[i] == 0x7f) {
+			*errstr = "a control byte in the meta";
+			return -1;
+		}
+	if (!utf8_valid(*meta, *metalen)) {
+		*errstr = "the meta is not UTF-8";
+		return -1;
+	}
+	*hdrlen = end + 2;
+	return 1;
 }

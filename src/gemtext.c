@@ -430,18 +430,21 @@ gemtext_line(struct gemtext_out *o, const char *s, size_t len)
 }
 
 /*
- * Render a whole gemtext document as menu lines (no end marker).
- * Returns -1 only if memory ran out.
+ * Render the complete lines of s (len bytes) into b, and with final
+ * also the last line without its LF: what a script's output is made of
+ * as it arrives.  Returns the bytes consumed; the caller keeps the rest
+ * (an unfinished line) for the next call.  st carries what crosses
+ * lines: whether a preformatted block is open, whether the first line
+ * (which may start with a BOM) was seen.
  */
-int
-gemtext_to_gopher(const char *s, size_t len, const struct gemtext_ctx *ctx,
-    struct buf *b)
+size_t
+gemtext_stream(struct gemtext_stream *st, const char *s, size_t len,
+    int final, const struct gemtext_ctx *ctx, struct buf *b)
 {
 	struct gemtext_out	 o = { ctx, b, GOPHER_WRAP_DEFAULT };
 	struct buf		 pre;
-	const char		*lf;
+	const char		*lf, *start = s;
 	size_t			 n;
-	int			 preformatted = 0;
 
 	/* Out of range is a caller's bug: the widest or narrowest, then. */
 	if (ctx->wrap > GOPHER_WRAP_MAX)
@@ -450,29 +453,54 @@ gemtext_to_gopher(const char *s, size_t len, const struct gemtext_ctx *ctx,
 		o.width = (size_t)ctx->wrap;
 	else if (ctx->wrap != 0)
 		o.width = GOPHER_WRAP_MIN;
-	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-		s += 3;
-		len -= 3;
+	if (!st->started) {
+		if (len < 3 && !final)
+			return 0;
+		st->started = 1;
+		if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+			s += 3;
+			len -= 3;
+		}
 	}
 	buf_init(&pre);
 	while (len > 0) {
 		lf = memchr(s, '\n', len);
+		if (lf == NULL && !final)
+			break;
 		n = lf != NULL ? (size_t)(lf - s) : len;
 		if (n > 0 && s[n - 1] == '\r')
 			n--;
 		if (n >= 3 && strncmp(s, "```", 3) == 0)
-			preformatted = !preformatted;
-		else if (preformatted) {
+			st->pre = !st->pre;
+		else if (st->pre) {
 			buf_reset(&pre);
 			gemtext_expand_tabs(&pre, s, n);
 			gemtext_pre(&o, pre.data ? pre.data : "", pre.len);
 		} else
 			gemtext_line(&o, s, n);
-		if (lf == NULL)
+		if (lf == NULL) {
+			s += len;
+			len = 0;
 			break;
+		}
 		len -= lf - s + 1;
 		s = lf + 1;
 	}
 	buf_free(&pre);
+	return (size_t)(s - start);
+}
+
+/*
+ * Render a whole gemtext document as menu lines (no end marker).
+ * Returns -1 only if memory ran out.
+ */
+int
+gemtext_to_gopher(const char *s, size_t len, const struct gemtext_ctx *ctx,
+    struct buf *b)
+{
+	struct gemtext_stream	st;
+
+	memset(&st, 0, sizeof(st));
+	(void)gemtext_stream(&st, s, len, 1, ctx, b);
 	return b->failed ? -1 : 0;
 }

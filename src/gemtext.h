@@ -30,7 +30,15 @@ struct gemtext_ctx {
 	int		 wrap;		/* columns; 0: GOPHER_WRAP_DEFAULT */
 };
 
+/* What crosses lines when gemtext arrives in pieces. */
+struct gemtext_stream {
+	int	 pre;		/* in a preformatted block */
+	int	 started;	/* the first bytes (a BOM?) were seen */
+};
+
 int	 gemtext_to_gopher(const char *, size_t, const struct gemtext_ctx *,
 	    struct buf *);
+size_t	 gemtext_stream(struct gemtext_stream *, const char *, size_t, int,
+	    const struct gemtext_ctx *, struct buf *);
 
 #endif /* CAPSULED_GEMTEXT_H */

@@ -1,6 +1,6 @@
 /*
  * helper.c: the parent's side of a helper process (the key process,
- * the spawner).  helper_start()
+ * the spawner, the CGI runner).  helper_start()
  * forks it with a control socketpair and waits (at most
  * HELPER_START_MS) until it says it is ready or why it cannot be; in
  * the child a callback of the parent's first closes what the helper
@@ -32,6 +32,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "msg.h"
+#include "runner.h"
 #include "spawner.h"
 
 const char *
@@ -42,9 +43,42 @@ helper_name(const struct helper *h)
 		return "key process";
 	case HELPER_SPAWNER:
 		return "spawner";
+	case HELPER_RUNNER:
+		return "CGI runner";
+	case HELPER_ROLES:
+		break;
 	}
 	return "helper";
 }
+
+/* The message that brings a worker a new channel to a role's helper. */
+uint16_t
+helper_renew_msg(enum helper_role role)
+{
+	switch (role) {
+	case HELPER_KEYPROC:
+		return MSG_KEY_CHANNEL;
+	case HELPER_SPAWNER:
+		return MSG_SPAWN_CHANNEL;
+	default:
+		return MSG_RUN_CHANNEL;
+	}
+}
+
+#ifdef __linux__
+static const char *
+helper_comm(enum helper_role role)
+{
+	switch (role) {
+	case HELPER_KEYPROC:
+		return HELPER_KEYPROC_COMM;
+	case HELPER_SPAWNER:
+		return HELPER_SPAWNER_COMM;
+	default:
+		return HELPER_RUNNER_COMM;
+	}
+}
+#endif
 
 /* Wait for MSG_READY; on MSG_FAILED its text is the reason. */
 static int
@@ -128,11 +162,12 @@ helper_start(struct helper *h, enum helper_role role, struct config *conf,
 		signal(SIGINT, SIG_IGN);
 #ifdef __linux__
 		/* ps and pgrep tell it from the workers by this name */
-		(void)prctl(PR_SET_NAME, role == HELPER_KEYPROC ?
-		    HELPER_KEYPROC_COMM : HELPER_SPAWNER_COMM, 0, 0, 0);
+		(void)prctl(PR_SET_NAME, helper_comm(role), 0, 0, 0);
 #endif
 		if (role == HELPER_KEYPROC)
 			keyproc_main(conf, sv[1]);
+		if (role == HELPER_RUNNER)
+			runner_main(conf, sv[1]);
 		spawner_main(conf, sv[1]);
 		/* NOTREACHED */
 	}

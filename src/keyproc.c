@@ -251,6 +251,8 @@ keyproc_answer(int fd, const struct msg *m)
 	return rc;
 }
 
+static const struct chan_hooks	keyproc_hooks = { .answer = keyproc_answer };
+
 /*
  * The key process's life.  Every descriptor it inherited but ctl (and
  * the log's) is closed before it reads a key.
@@ -274,7 +276,7 @@ keyproc_main(struct config *conf, int ctl)
 	sandbox_keyproc(conf);
 	if (msg_send(ctl, MSG_READY, NULL, 0, -1) == -1)
 		_exit(1);
-	chan_serve(ctl, keyproc_answer);
+	chan_serve(ctl, &keyproc_hooks);
 	keyproc_wipe();
 	_exit(0);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capsuled.h"
 #include "buf.h"
 #include "location.h"
 #include "uri.h"
@@ -160,4 +161,23 @@ int
 location_public(const struct location *l)
 {
 	return l == NULL || (l->block == 0 && !l->need_cert && l->strip == 0);
+}
+
+/*
+ * Does a location with a FastCGI responder answer path (len bytes, not
+ * NUL-terminated)?  For the Gopher type of a link to one.
+ */
+int
+location_fastcgi(const struct location *locs, int n, const char *path,
+    size_t len)
+{
+	char	buf[GEMINI_REQUEST_MAX + 1];
+	int	i;
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	i = location_match(locs, n, buf);
+	return i >= 0 && locs[i].fastcgi != LOCATION_FASTCGI_NONE;
 }

@@ -7,6 +7,9 @@
 #ifndef CAPSULED_LOCATION_H
 #define CAPSULED_LOCATION_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <limits.h>
 #include <stddef.h>
 
@@ -18,6 +21,23 @@
 #define LOCATION_HASH_LEN	71	/* "SHA256:" and 64 hex digits */
 #define LOCATION_TYPE_MAX	127	/* bytes of a default type */
 #define LOCATION_STRIP_MAX	32	/* path components strip drops */
+#define LOCATION_PARAMS_MAX	32	/* param lines per location */
+#define LOCATION_PARAM_NAME_MAX	63	/* bytes of a param's name */
+#define LOCATION_PARAM_VALUE_MAX 1023	/* bytes of a param's value */
+#define FASTCGI_PORT_DEFAULT	9000	/* fastcgi socket tcp without port */
+
+/* Where a location's requests go instead of the snapshot. */
+enum location_fastcgi {
+	LOCATION_FASTCGI_NONE,		/* nowhere: files (or cgi) */
+	LOCATION_FASTCGI_UNIX,		/* fastcgi socket "PATH" */
+	LOCATION_FASTCGI_TCP		/* fastcgi socket tcp "HOST" */
+};
+
+/* One param line: a variable a script or responder is given. */
+struct location_param {
+	char	 name[LOCATION_PARAM_NAME_MAX + 1];
+	char	 value[LOCATION_PARAM_VALUE_MAX + 1];
+};
 
 struct buf;
 
@@ -39,6 +59,15 @@ struct location {
 	char		 index_file[NAME_MAX + 1];
 	int		 auto_index;		/* -1, 0 or 1 */
 	int		 feeds;			/* -1, 0 or 1 */
+	int		 cgi;			/* cgi on: run executables */
+	int		 fastcgi;		/* enum location_fastcgi */
+	char		 fcgi_socket[PATH_MAX];	/* the path, or tcp's host */
+	int		 fcgi_port;		/* tcp */
+	struct sockaddr_storage	 fcgi_addr;	/* tcp, resolved when parsed */
+	socklen_t	 fcgi_addrlen;
+	int		 fcgi_strip;		/* SCRIPT_NAME's components; -1 */
+	struct location_param	*params;	/* malloc'd */
+	int		 nparams;
 };
 
 /* What %p, %q, %N and %P stand for in a block reply's meta. */
@@ -58,5 +87,6 @@ int	 location_expand(const char *, const struct location_vars *,
 int	 location_strip(const char *, size_t, int, size_t *);
 int	 location_hash_ok(const char *);
 int	 location_public(const struct location *);
+int	 location_fastcgi(const struct location *, int, const char *, size_t);
 
 #endif /* CAPSULED_LOCATION_H */

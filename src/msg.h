@@ -37,6 +37,11 @@ enum msg_type {
 	MSG_OPEN,		/* worker -> spawner: a file to stream */
 	MSG_OPENED,		/* spawner -> worker: it (fd) */
 	MSG_OPEN_FAILED,	/* spawner -> worker: refused (errno) */
+	MSG_RUN_CHANNEL,	/* parent -> worker: a new runner channel */
+	MSG_CGI,		/* worker -> runner: run this script */
+	MSG_FCGI,		/* worker -> runner: connect to a responder */
+	MSG_RUNNING,		/* runner -> worker: its output (fd) */
+	MSG_RUN_FAILED,		/* runner -> worker: refused (errno) */
 	MSG_TYPE_MAX
 };
 

@@ -62,7 +62,7 @@ static struct workerlist	 parent_workers =
 	    TAILQ_HEAD_INITIALIZER(parent_workers);
 static struct helperlist	 parent_helpers =
 	    TAILQ_HEAD_INITIALIZER(parent_helpers);
-static time_t			 parent_restart_at[2];	/* helpers: restart */
+static time_t			 parent_restart_at[HELPER_ROLES];
 static struct config		*parent_conf;
 static int			 parent_gen;
 static int			 parent_sigpipe[2] = { -1, -1 };
@@ -133,7 +133,8 @@ parent_child_close(int keep)
 /*
  * A helper keeps nothing of the parent's but its control socket, the
  * log and, for the spawner, the capsule roots of its generation: no
- * listener, no other child's socket.
+ * listener, no other child's socket.  (The CGI runner finds scripts by
+ * their paths: a script gets no descriptor of capsuled's.)
  */
 static void
 parent_helper_cleanup(struct config *conf, enum helper_role role, int ctl)
@@ -155,13 +156,13 @@ parent_helper_cleanup(struct config *conf, enum helper_role role, int ctl)
 static struct helper **
 parent_helper_slot(struct config *conf, enum helper_role role)
 {
-	return role == HELPER_KEYPROC ? &conf->keyproc : &conf->spawner;
+	return &conf->helpers[role];
 }
 
 /*
  * A helper of conf's generation: its key process (none when nothing
- * speaks TLS) or its spawner.  0, or -1 with *errstr (a key cannot be
- * loaded, ...).
+ * speaks TLS), its spawner or its CGI runner (none when no location
+ * runs scripts).  0, or -1 with *errstr (a key cannot be loaded, ...).
  */
 static int
 parent_helper(struct config *conf, enum helper_role role, int gen,
@@ -170,7 +171,8 @@ parent_helper(struct config *conf, enum helper_role role, int gen,
 	struct helper	*h, **slot = parent_helper_slot(conf, role);
 
 	*slot = NULL;
-	if (role == HELPER_KEYPROC && signer_count(conf->signer) == 0)
+	if ((role == HELPER_KEYPROC && signer_count(conf->signer) == 0) ||
+	    (role == HELPER_RUNNER && !conf->dynamic))
 		return 0;
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		*errstr = "out of memory";
@@ -186,28 +188,30 @@ parent_helper(struct config *conf, enum helper_role role, int gen,
 	return 0;
 }
 
-/* Both helpers of a generation, the key process first; or neither. */
-static int
-parent_helpers_start(struct config *conf, int gen, const char **errstr)
-{
-	if (parent_helper(conf, HELPER_KEYPROC, gen, errstr) == -1)
-		return -1;
-	if (parent_helper(conf, HELPER_SPAWNER, gen, errstr) == -1) {
-		if (conf->keyproc != NULL)
-			helper_release(conf->keyproc);
-		return -1;
-	}
-	return 0;
-}
-
 /* Let go of a generation's helpers: they end with its workers. */
 static void
 parent_helpers_release(struct config *conf)
 {
-	if (conf->keyproc != NULL)
-		helper_release(conf->keyproc);
-	if (conf->spawner != NULL)
-		helper_release(conf->spawner);
+	int	r;
+
+	for (r = 0; r < HELPER_ROLES; r++)
+		if (conf->helpers[r] != NULL)
+			helper_release(conf->helpers[r]);
+}
+
+/* All helpers of a generation, the key process first; or none. */
+static int
+parent_helpers_start(struct config *conf, int gen, const char **errstr)
+{
+	int	r;
+
+	for (r = 0; r < HELPER_ROLES; r++)
+		if (parent_helper(conf, (enum helper_role)r, gen,
+		    errstr) == -1) {
+			parent_helpers_release(conf);
+			return -1;
+		}
+	return 0;
 }
 
 /*
@@ -221,8 +225,7 @@ parent_helper_restart(enum helper_role role)
 	struct worker	*w;
 	struct helper	*h;
 	const char	*err;
-	uint16_t	 type = role == HELPER_KEYPROC ? MSG_KEY_CHANNEL :
-			    MSG_SPAWN_CHANNEL;
+	uint16_t	 type = helper_renew_msg(role);
 	int		 fd, n = 0;
 
 	parent_restart_at[role] = 0;
@@ -243,6 +246,16 @@ parent_helper_restart(enum helper_role role)
 		close(fd);
 	}
 	log_info("%s restarted, %d workers reconnected", helper_name(h), n);
+}
+
+static void
+parent_close_chans(const int *chans)
+{
+	int	r;
+
+	for (r = 0; r < HELPER_ROLES; r++)
+		if (chans[r] != -1)
+			close(chans[r]);
 }
 
 /*
@@ -270,7 +283,7 @@ static int
 parent_spawn(struct config *old)
 {
 	struct worker	*w;
-	int		 p[2], keychan, spawnchan;
+	int		 p[2], chans[HELPER_ROLES], r;
 	pid_t		 pid;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -280,19 +293,15 @@ parent_spawn(struct config *old)
 		free(w);
 		return -1;
 	}
-	keychan = parent_conf->keyproc != NULL ?
-	    helper_channel(parent_conf->keyproc) : -1;
-	spawnchan = parent_conf->spawner != NULL ?
-	    helper_channel(parent_conf->spawner) : -1;
+	for (r = 0; r < HELPER_ROLES; r++)
+		chans[r] = parent_conf->helpers[r] != NULL ?
+		    helper_channel(parent_conf->helpers[r]) : -1;
 	switch (pid = fork()) {
 	case -1:
 		log_warn("fork");
 		close(p[0]);
 		close(p[1]);
-		if (keychan != -1)
-			close(keychan);
-		if (spawnchan != -1)
-			close(spawnchan);
+		parent_close_chans(chans);
 		free(w);
 		return -1;
 	case 0:
@@ -300,14 +309,11 @@ parent_spawn(struct config *old)
 		close(p[1]);
 		parent_child_close(-1);
 		gen_free(old);
-		worker_main(parent_conf, p[0], keychan, spawnchan);
+		worker_main(parent_conf, p[0], chans);
 		/* NOTREACHED */
 	}
 	close(p[0]);
-	if (keychan != -1)
-		close(keychan);
-	if (spawnchan != -1)
-		close(spawnchan);
+	parent_close_chans(chans);
 	w->pid = pid;
 	w->sock = p[1];
 	w->gen = parent_gen;
@@ -592,7 +598,7 @@ parent_restart_due(time_t now, int *timeout)
 {
 	int	r, ms;
 
-	for (r = 0; r < 2; r++) {
+	for (r = 0; r < HELPER_ROLES; r++) {
 		if (parent_restart_at[r] == 0)
 			continue;
 		if (parent_restart_at[r] <= now)
@@ -616,13 +622,13 @@ parent_check(struct config *conf, const char **errstr)
 
 	if (parent_helper(conf, HELPER_KEYPROC, 0, errstr) == -1)
 		return -1;
-	if ((h = conf->keyproc) != NULL) {
+	if ((h = conf->helpers[HELPER_KEYPROC]) != NULL) {
 		helper_release(h);
 		while (waitpid(h->pid, &status, 0) == -1 && errno == EINTR)
 			;
 		TAILQ_REMOVE(&parent_helpers, h, entry);
 		free(h);
-		conf->keyproc = NULL;
+		conf->helpers[HELPER_KEYPROC] = NULL;
 	}
 	return 0;
 }

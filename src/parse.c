@@ -45,13 +45,8 @@ static char	parse_err[PATH_MAX + 256];	/* errors about the file */
 static int
 parse_prefork(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "prefork") == -1 ||
-	    scan_number(ps, "prefork", 1, WORKERS_MAX, 0, &n) == -1)
-		return -1;
-	ps->conf->prefork = (int)n;
-	return 0;
+	return scan_int_once(ps, "prefork", 1, WORKERS_MAX,
+	    &ps->conf->prefork);
 }
 
 static int
@@ -182,8 +177,12 @@ parse_timeout(struct parse *ps)
 	} else if (scan_is(ps, "response")) {
 		what = "timeout response";
 		dst = &conf->timeout_response;
+	} else if (scan_is(ps, "cgi")) {
+		what = "timeout cgi";
+		dst = &conf->timeout_cgi;
 	} else
-		return scan_unexpected(ps, "handshake, request or response");
+		return scan_unexpected(ps, "handshake, request, response or "
+		    "cgi");
 	if (scan_once(ps, what) == -1 ||
 	    scan_number(ps, what, 1, TIMEOUT_MAX, 0, &n) == -1)
 		return -1;
@@ -194,14 +193,16 @@ parse_timeout(struct parse *ps)
 static int
 parse_max_connections(struct parse *ps)
 {
-	long long	n;
+	return scan_int_once(ps, "max-connections", 1, CONNECTIONS_MAX,
+	    &ps->conf->max_connections);
+}
 
-	if (scan_once(ps, "max-connections") == -1 ||
-	    scan_number(ps, "max-connections", 1, CONNECTIONS_MAX, 0,
-	    &n) == -1)
-		return -1;
-	ps->conf->max_connections = (int)n;
-	return 0;
+/* max-scripts N: CGI scripts running at once; past it, 44. */
+static int
+parse_max_scripts(struct parse *ps)
+{
+	return scan_int_once(ps, "max-scripts", 1, SCRIPTS_MAX,
+	    &ps->conf->max_scripts);
 }
 
 /* session-tickets off | seconds: TLS resumption, off by default. */
@@ -287,6 +288,7 @@ static const struct parse_directive parse_top[] = {
 	{ "inline-max",		parse_inline_max },
 	{ "log",		parse_log },
 	{ "max-connections",	parse_max_connections },
+	{ "max-scripts",	parse_max_scripts },
 	{ "prefork",		parse_prefork },
 	{ "server",		parse_server },
 	{ "session-tickets",	parse_session_tickets },

@@ -10,6 +10,7 @@
  *		require client ca "FILE"
  *		allow client "SHA256:HEX"	(any number)
  *		lang "TAG"  default type "MIME"  index "FILE"  auto index on|off
+ *		cgi, fastcgi, param		(parsedyn.c)
  *	}
  *
  * Errors are "file:line: message", like every other directive's.  A CA
@@ -25,6 +26,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "location.h"
+#include "parsedyn.h"
 #include "parseloc.h"
 #include "scan.h"
 #include "utf8.h"
@@ -193,13 +195,8 @@ parseloc_block(struct parse *ps)
 static int
 parseloc_strip(struct parse *ps)
 {
-	long long	n;
-
-	if (scan_once(ps, "strip") == -1 ||
-	    scan_number(ps, "strip", 0, LOCATION_STRIP_MAX, 0, &n) == -1)
-		return -1;
-	ps->loc->strip = (int)n;
-	return 0;
+	return scan_int_once(ps, "strip", 0, LOCATION_STRIP_MAX,
+	    &ps->loc->strip);
 }
 
 /* require client certificate | require client ca "FILE" */
@@ -266,10 +263,13 @@ static const struct parseloc_directive {
 	{ "allow",	parseloc_allow },
 	{ "auto",	parseloc_auto },
 	{ "block",	parseloc_block },
+	{ "cgi",	parsedyn_cgi },
 	{ "default",	parseloc_default },
+	{ "fastcgi",	parsedyn_fastcgi },
 	{ "feeds",	parseloc_feeds },
 	{ "index",	parseloc_index },
 	{ "lang",	parseloc_lang },
+	{ "param",	parsedyn_param },
 	{ "require",	parseloc_require },
 	{ "strip",	parseloc_strip },
 	{ NULL,		NULL }
@@ -326,6 +326,7 @@ parseloc_location(struct parse *ps)
 	l->line = ps->tokline;
 	l->auto_index = -1;
 	l->feeds = -1;
+	l->fcgi_strip = -1;
 	if (strlcpy(l->glob, ps->text, sizeof(l->glob)) >= sizeof(l->glob))
 		return scan_error(ps, ps->tokline, "location: too long");
 	if (scan_next(ps) == -1)

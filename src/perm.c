@@ -44,6 +44,21 @@ perm_may(const struct perm_user *u, const struct stat *st)
 }
 
 /*
+ * May u run st (a script under cgi on)?  Not as root, whose own
+ * permissions would say yes to anything with one x bit: the bit that
+ * applies to the user scripts run as.
+ */
+int
+perm_may_exec(const struct perm_user *u, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (!u->check)
+		return (st->st_mode & 0111) != 0;
+	return (perm_bits(u, st) & 01) != 0;
+}
+
+/*
  * May u reach rel below the directory rootfd: search the root and every
  * directory on the way?  (For a symlink's target, whose directories are
  * not those the walk went through.)

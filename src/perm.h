@@ -1,6 +1,7 @@
 /*
  * perm.h: whether the workers' user may read a file (or read and
- * search a directory), decided from its mode and owner.
+ * search a directory, or run a script), decided from its mode and
+ * owner.
  */
 
 #ifndef CAPSULED_PERM_H
@@ -16,6 +17,7 @@ struct perm_user {
 };
 
 int	 perm_may(const struct perm_user *, const struct stat *);
+int	 perm_may_exec(const struct perm_user *, const struct stat *);
 int	 perm_reachable(const struct perm_user *, int, const char *);
 void	 perm_describe(const struct stat *, char *, size_t);
 

@@ -20,6 +20,7 @@
 #include "render.h"
 #include "search.h"
 #include "snaplayout.h"
+#include "snapshot.h"
 #include "uri.h"
 
 /*
@@ -84,16 +85,18 @@ render_header(char *hdr, size_t size, const char *type, const char *lang)
 static char
 render_kind(void *arg, const char *path, size_t len)
 {
-	const struct snapshot		*s = arg;
-	const struct snapshot_entry	*e;
+	const struct snapshot	*s = arg;
+	char			 kind;
 
-	if ((e = snapshot_find(s, path, len)) == NULL) {
-		if (log_getverbose() > 0)
-			log_debug("capsule: link to missing %s",
-			    log_quoten(path, len));
-		return '\0';
-	}
-	return e->kind == SNAP_FILE ? e->gophertype : '1';
+	/* A responder answers its location's paths, whatever files lie there. */
+	if (location_fastcgi(s->params->locs, s->params->nlocs, path, len))
+		return '1';	/* a responder's page: gemtext, most likely */
+	if ((kind = snapshot_kind(s, path, len)) != '\0')
+		return kind;
+	if (log_getverbose() > 0)
+		log_debug("capsule: link to missing %s",
+		    log_quoten(path, len));
+	return '\0';
 }
 
 /* The directory part of a path, with its trailing slash. */

@@ -17,6 +17,10 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -283,6 +287,23 @@ sandbox_spawner(const struct config *conf, const int *roots, size_t n)
 #else
 	if (seccomp_apply(SECCOMP_SPAWNER, &err) == -1)
 		fatal("spawner: %s", err);
+#endif
+}
+
+/*
+ * In the CGI runner: the user (never root) and no new privileges, so
+ * that no script gains any through a set-user-ID file.  No chroot,
+ * Landlock or seccomp: scripts would inherit them, and a script must
+ * be able to run its interpreter and keep its data.
+ */
+void
+sandbox_runner(const struct config *conf)
+{
+	if (geteuid() == 0)
+		sandbox_drop(conf);
+#ifdef __linux__
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("runner: prctl(PR_SET_NO_NEW_PRIVS)");
 #endif
 }
 

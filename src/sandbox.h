@@ -18,5 +18,6 @@ void	 sandbox_closefds(const int *, size_t);
 void	 sandbox_worker(const struct config *);
 void	 sandbox_spawner(const struct config *, const int *, size_t);
 void	 sandbox_keyproc(const struct config *);
+void	 sandbox_runner(const struct config *);
 
 #endif /* CAPSULED_SANDBOX_H */

@@ -205,6 +205,23 @@ scan_number(struct parse *ps, const char *what, long long min,
 	return scan_number_here(ps, what, min, max, scale, out);
 }
 
+/*
+ * A directive that takes one number, given once: DIRECTIVE N, with N in
+ * [min, max], stored in *dst.
+ */
+int
+scan_int_once(struct parse *ps, const char *what, long long min,
+    long long max, int *dst)
+{
+	long long	n;
+
+	if (scan_once(ps, what) == -1 ||
+	    scan_number(ps, what, min, max, 0, &n) == -1)
+		return -1;
+	*dst = (int)n;
+	return 0;
+}
+
 /* The same, for the token already read. */
 int
 scan_number_here(struct parse *ps, const char *what, long long min,

@@ -53,6 +53,8 @@ int	scan_once(struct parse *, const char *);
 int	scan_string(struct parse *, const char *, char *, size_t);
 int	scan_number(struct parse *, const char *, long long, long long, int,
 	    long long *);
+int	scan_int_once(struct parse *, const char *, long long, long long,
+	    int *);
 int	scan_number_here(struct parse *, const char *, long long, long long,
 	    int, long long *);
 

@@ -27,6 +27,7 @@
 #include "results.h"
 #include "rules.h"
 #include "serve.h"
+#include "servedyn.h"
 #include "snaplayout.h"
 #include "snapshot.h"
 #include "stream.h"
@@ -207,6 +208,29 @@ serve_gemini_port(const struct serve_in *in, const struct server *srv)
 	return config_public_port(in->l, srv);
 }
 
+/* A script's or a responder's page (servedyn.c): 1, r has it. */
+static int
+serve_dynamic(const struct serve_in *in, struct server *srv,
+    enum proto proto, const char *reqpath, size_t reqpathlen,
+    const char *path, size_t pathlen, const char *query, size_t querylen,
+    const struct snapshot_resp *sr, int found, struct reply *r)
+{
+	struct servedyn_req	q;
+
+	if (!srv->dynamic)
+		return 0;
+	q.in = in;
+	q.srv = srv;
+	q.proto = proto;
+	q.reqpath = reqpath;
+	q.reqpathlen = reqpathlen;
+	q.path = path;
+	q.pathlen = pathlen;
+	q.query = query;
+	q.querylen = querylen;
+	return servedyn_try(&q, sr, found, r);
+}
+
 void
 serve_gemini(const struct serve_in *in, const char *line, size_t len,
     struct reply *r)
@@ -241,7 +265,9 @@ serve_gemini(const struct serve_in *in, const char *line, size_t len,
 	path = req.path;
 	pathlen = req.pathlen;
 	if (serve_rules(in, srv, PROTO_GEMINI, req.uri.query,
-	    req.uri.querylen, &path, &pathlen, &sr, &found, r))
+	    req.uri.querylen, &path, &pathlen, &sr, &found, r) ||
+	    serve_dynamic(in, srv, PROTO_GEMINI, req.path, req.pathlen, path,
+	    pathlen, req.uri.query, req.uri.querylen, &sr, found, r))
 		return;
 	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
 		buf_init(&b);
@@ -285,7 +311,9 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 	path = req.path;
 	pathlen = req.pathlen;
 	if (serve_rules(in, srv, PROTO_GOPHER, req.search, req.searchlen,
-	    &path, &pathlen, &sr, &found, r))
+	    &path, &pathlen, &sr, &found, r) ||
+	    serve_dynamic(in, srv, PROTO_GOPHER, req.path, req.pathlen, path,
+	    pathlen, req.search, req.searchlen, &sr, found, r))
 		return;
 	if (results_match(snapshot_search(srv->snap), req.path, req.pathlen)) {
 		buf_init(&b);

@@ -13,6 +13,7 @@
 
 #include "capsuled.h"
 
+struct dyn;
 struct listener;
 struct server;
 struct tls;
@@ -24,6 +25,8 @@ struct serve_in {
 	const struct sockaddr_storage	*local;		/* from PROXY */
 	socklen_t			 locallen;	/* 0: ask fd */
 	const char			*peer;		/* for debug lines */
+	const struct sockaddr_storage	*peer_ss;	/* the client */
+	socklen_t			 peerlen;
 	struct tls			*tls;		/* NULL: plain */
 };
 
@@ -32,6 +35,7 @@ struct reply {
 	size_t		 len;
 	char		*owned;		/* malloc'd data, to free */
 	int		 filefd;	/* file to stream after data, or -1 */
+	struct dyn	*dyn;		/* or a script's reply, or NULL */
 	int		 status;	/* for the access log */
 	struct server	*srv;		/* the server that answered */
 };

@@ -19,6 +19,7 @@ struct snapshot_params;
 #define SNAP_FILE	1
 #define SNAP_DIR	2	/* "/a/" */
 #define SNAP_REDIRECT	3	/* "/a": Gemini 31 to "/a/" */
+#define SNAP_SCRIPT	4	/* an executable under cgi on: run, not read */
 
 struct arena_chunk;
 
@@ -33,6 +34,7 @@ struct snapshot_entry {
 	const char	*gopher;	/* whole response */
 	size_t		 gopherlen;
 	const char	*stream;	/* real path under the root, or NULL */
+	const char	*script;	/* the same, of a script; or NULL */
 	int		 loc;		/* the location it is under; -1 */
 
 	/* Only while building. */
@@ -60,6 +62,7 @@ struct snapshot {
 	int				 rootfd;
 	int				 building;	/* entries malloc'd */
 	int				 searching;	/* search is on */
+	size_t				 scripts;	/* SNAP_SCRIPT entries */
 	struct snapshot_search		 search;
 	char				 rootreal[PATH_MAX];
 };

@@ -197,8 +197,13 @@ snapshot_lookup(const struct snapshot *s, enum proto proto, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->loc = -1;
+	if ((e = snapshot_find(s, path, len)) != NULL && e->script != NULL) {
+		r->script = e->script;
+		r->loc = e->loc;
+		return 0;
+	}
 	/* A directory without a page or a listing has no reply. */
-	if ((e = snapshot_find(s, path, len)) == NULL || (e->stream == NULL &&
+	if (e == NULL || (e->stream == NULL &&
 	    (proto == PROTO_GEMINI ? e->gemini : e->gopher) == NULL))
 		return -1;
 	r->loc = e->loc;
@@ -221,6 +226,83 @@ snapshot_lookup(const struct snapshot *s, enum proto proto, const char *path,
 		}
 	}
 	return 0;
+}
+
+/*
+ * The script a path not in the snapshot runs, if any: the first
+ * component from the left that is a script ("/cgi/gb.sh" of
+ * "/cgi/gb.sh/sign"); the rest is its PATH_INFO.  0: r says which
+ * script, *scriptlen is its path's length; -1: none.
+ */
+int
+snapshot_script(const struct snapshot *s, const char *path, size_t len,
+    struct snapshot_resp *r, size_t *scriptlen)
+{
+	const struct snapshot_entry	*e;
+	size_t				 i;
+
+	if (s->scripts == 0)
+		return -1;
+	for (i = 1; i < len; i++) {
+		if (path[i] != '/')
+			continue;
+		if ((e = snapshot_find(s, path, i)) != NULL && e->script) {
+			memset(r, 0, sizeof(*r));
+			r->script = e->script;
+			r->loc = e->loc;
+			*scriptlen = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The longest start of path (the whole of it, or up to a "/") that is
+ * a file of the capsule: 0, *len is its length; -1: none.  What a
+ * FastCGI responder gets as SCRIPT_NAME.
+ */
+int
+snapshot_file_prefix(const struct snapshot *s, const char *path, size_t len,
+    size_t *prefix)
+{
+	const struct snapshot_entry	*e;
+	size_t				 i;
+
+	for (i = len; i > 1; i--) {
+		if (i != len && path[i] != '/')
+			continue;
+		if ((e = snapshot_find(s, path, i)) != NULL &&
+		    (e->kind == SNAP_FILE || e->kind == SNAP_SCRIPT)) {
+			*prefix = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The Gopher item type of a path, for the links of a script's gemtext:
+ * a file's own, '1' for a directory or a script (whose gemtext becomes
+ * a menu), '\0' when the snapshot has no such path.
+ */
+char
+snapshot_kind(const struct snapshot *s, const char *path, size_t len)
+{
+	const struct snapshot_entry	*e;
+	struct snapshot_resp		 r;
+	size_t				 n;
+
+	if ((e = snapshot_find(s, path, len)) != NULL)
+		return e->kind == SNAP_FILE ? e->gophertype : '1';
+	return snapshot_script(s, path, len, &r, &n) == 0 ? '1' : '\0';
+}
+
+/* The capsule root's real path, which scripts are run beneath. */
+const char *
+snapshot_root(const struct snapshot *s)
+{
+	return s->rootreal;
 }
 
 /*

@@ -19,6 +19,7 @@ struct snapshot_resp {
 	const char	*data;		/* prepared bytes; NULL: stream */
 	size_t		 len;
 	const char	*stream;	/* path relative to the root fd */
+	const char	*script;	/* a script's, to run (runner.c) */
 	const char	*header;	/* Gemini header to send before it */
 	size_t		 headerlen;
 	int		 status;	/* Gemini status, 0 on Gopher */
@@ -27,7 +28,13 @@ struct snapshot_resp {
 
 int	 snapshot_lookup(const struct snapshot *, enum proto, const char *,
 	    size_t, struct snapshot_resp *);
+int	 snapshot_script(const struct snapshot *, const char *, size_t,
+	    struct snapshot_resp *, size_t *);
+int	 snapshot_file_prefix(const struct snapshot *, const char *, size_t,
+	    size_t *);
+char	 snapshot_kind(const struct snapshot *, const char *, size_t);
 int	 snapshot_rootfd(const struct snapshot *);
+const char *snapshot_root(const struct snapshot *);
 void	 snapshot_forget_root(struct snapshot *);
 int	 snapshot_open(int, const char *, int);
 size_t	 snapshot_count(const struct snapshot *);

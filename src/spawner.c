@@ -97,6 +97,8 @@ spawner_answer(int fd, const struct msg *m)
 	return rc;
 }
 
+static const struct chan_hooks	spawner_hooks = { .answer = spawner_answer };
+
 void
 spawner_main(struct config *conf, int ctl)
 {
@@ -113,6 +115,6 @@ spawner_main(struct config *conf, int ctl)
 	sandbox_spawner(conf, roots, n);
 	if (msg_send(ctl, MSG_READY, NULL, 0, -1) == -1)
 		_exit(1);
-	chan_serve(ctl, spawner_answer);
+	chan_serve(ctl, &spawner_hooks);
 	_exit(0);
 }

@@ -273,6 +273,41 @@ nomem:
 	return walk_nomem(s, errstr, key);
 }
 
+/*
+ * An executable file under a location with cgi on is a script: its
+ * content is never read (a script is run, not served), only its path
+ * is kept for the runner.  1: it is one, added; 0: it is a file like
+ * any other; -1: error.
+ */
+static int
+walk_script(struct walk *w, const char *key, const char *disk,
+    const struct stat *st, const char **errstr)
+{
+	struct snapshot		*s = w->s;
+	struct snapshot_entry	*e;
+	int			 loc, idx;
+
+	loc = render_location(s, key);
+	if (loc < 0 || !s->params->locs[loc].cgi ||
+	    !perm_may_exec(&s->params->user, st))
+		return 0;
+	if (++w->files > SNAPSHOT_MAX_FILES)
+		return walk_fail(errstr, key, "too many files in capsule");
+	if ((idx = snapshot_add(s, key, strlen(key), SNAP_SCRIPT)) == -1) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	e = &s->entries[idx];
+	e->loc = loc;
+	e->gophertype = '1';
+	if ((e->script = snapshot_strdup(s, disk, strlen(disk))) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	s->scripts++;
+	return 1;
+}
+
 /* A directory's gophermap is read whole; it is never served itself. */
 static int
 walk_gophermap(struct walk *w, int diridx, const char *disk, const char *key,
@@ -488,6 +523,11 @@ walk_entry(struct walk *w, int diridx, const char *key, const char *disk,
 		return 0;
 	if (strcmp(name, "gophermap") == 0)
 		return walk_gophermap(w, diridx, cdisk, ckey, errstr);
+	if ((n = walk_script(w, ckey, cdisk, &st, errstr)) != 0) {
+		if (n == 1)
+			walk_listing_add(listing, name, 0);
+		return n == 1 ? 0 : -1;
+	}
 	idx = (int)s->n;
 	if (walk_file(w, ckey, cdisk, name, errstr) == -1)
 		return -1;

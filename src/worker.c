@@ -26,6 +26,9 @@
 #include "chan.h"
 #include "config.h"
 #include "conn.h"
+#include "dyn.h"
+#include "dyncall.h"
+#include "helper.h"
 #include "listen.h"
 #include "log.h"
 #include "msg.h"
@@ -123,6 +126,12 @@ worker_message(struct msg *m)
 	case MSG_SPAWN_CHANNEL:
 		if (m->fd != -1) {
 			stream_channel(m->fd);
+			m->fd = -1;
+		}
+		return 0;
+	case MSG_RUN_CHANNEL:
+		if (m->fd != -1) {
+			dyncall_channel(m->fd);
 			m->fd = -1;
 		}
 		return 0;
@@ -241,18 +250,17 @@ worker_signal(int sig, short ev, void *arg)
  * not even the capsule roots (the spawner opens streamed files).
  */
 static void
-worker_closefds(struct config *conf, int pipefd, int keychan, int spawnchan)
+worker_closefds(struct config *conf, int pipefd, const int *chans)
 {
 	struct listener	*l;
 	struct server	*s;
-	int		 keep[SANDBOX_FDS_MAX];
+	int		 keep[SANDBOX_FDS_MAX], r;
 	size_t		 n = 0;
 
 	keep[n++] = pipefd;
-	if (keychan != -1)
-		keep[n++] = keychan;
-	if (spawnchan != -1)
-		keep[n++] = spawnchan;
+	for (r = 0; r < HELPER_ROLES; r++)
+		if (chans[r] != -1)
+			keep[n++] = chans[r];
 	TAILQ_FOREACH(l, &conf->listeners, entry)
 		if (l->fd != -1 && n < SANDBOX_FDS_MAX)
 			keep[n++] = l->fd;
@@ -288,13 +296,13 @@ worker_conn_limit(const struct config *conf)
 }
 
 void
-worker_main(struct config *conf, int pipefd, int keychan, int spawnchan)
+worker_main(struct config *conf, int pipefd, const int *chans)
 {
 	struct event	*ev_term, *ev_int;
 	sigset_t	 set;
 
 	log_procname("worker");
-	worker_closefds(conf, pipefd, keychan, spawnchan);
+	worker_closefds(conf, pipefd, chans);
 	worker_pipe = pipefd;
 	msg_reader_init(&worker_msgs);
 	signal(SIGPIPE, SIG_IGN);
@@ -310,6 +318,7 @@ worker_main(struct config *conf, int pipefd, int keychan, int spawnchan)
 	if ((worker_evbase = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	conn_init(worker_evbase, conf, worker_conn_changed);
+	dyn_init(worker_evbase, conf);
 	tlsio_worker(conf);
 	if (listen_start(conf, worker_evbase, worker_accept) == -1)
 		fatalx("cannot start listening");
@@ -317,8 +326,9 @@ worker_main(struct config *conf, int pipefd, int keychan, int spawnchan)
 	    worker_pipe_cb, NULL);
 	worker_ev_defer = event_new(worker_evbase, -1, 0, worker_defer_cb,
 	    NULL);
-	signer_worker(keychan, worker_reconnect);
-	stream_worker(spawnchan, worker_reconnect);
+	signer_worker(chans[HELPER_KEYPROC], worker_reconnect);
+	stream_worker(chans[HELPER_SPAWNER], worker_reconnect);
+	dyncall_worker(chans[HELPER_RUNNER], worker_reconnect);
 	ev_term = evsignal_new(worker_evbase, SIGTERM, worker_signal, NULL);
 	ev_int = evsignal_new(worker_evbase, SIGINT, worker_signal, NULL);
 	if (worker_ev_pipe == NULL || worker_ev_defer == NULL ||

@@ -8,6 +8,6 @@
 struct config;
 
 __attribute__((__noreturn__))
-void	 worker_main(struct config *, int, int, int);
+void	 worker_main(struct config *, int, const int *);
 
 #endif /* CAPSULED_WORKER_H */

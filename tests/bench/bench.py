@@ -21,10 +21,17 @@ on loopback, every run bounded in request count and time:
   7. A gemlog of 5,000 posts: the snapshot's build time and size, and
      SIGHUP after a new post under load: time until the listing and the
      feed have it, failed requests (the same budget as 5).
+  8. Dynamic pages (issue 12): the same small Gemini response from a
+     static file, a trivial sh CGI script (cgi on) and a FastCGI
+     responder (fcgi_responder.c), and molly-brown running the same
+     script, side by side: requests/s, p50/p99, server CPU per request
+     (capsuled's processes without the scripts they run) and the
+     script's or responder's own CPU per request.
 
 Each measurement runs BENCH_REPEAT times (default 3); the median is
 shown.  Environment: BENCH_QUICK=1 for a short smoke run, BENCH_ONLY=
-"table,bytes,idle,burst,reload,scale,gemlog" to run some sections only,
+"table,bytes,locations,idle,burst,reload,scale,gemlog,dynamic" to run
+some sections only,
 CAPSULED=path to measure another build.  The numbers go to stdout;
 BENCH_JSON=path also writes them as JSON.
 """
@@ -49,6 +56,8 @@ BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 CAPSULED = os.environ.get("CAPSULED", os.path.join(BUILD, "capsuled"))
 LOADGEN = os.path.join(BUILD, "bench", "loadgen")
 FLOOR = os.path.join(BUILD, "bench", "floor")
+FCGI_RESPONDER = os.path.join(BUILD, "bench", "fcgi_responder")
+MOLLY = os.environ.get("MOLLY_BROWN", "/usr/bin/molly-brown")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "1" if QUICK else "3"))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
@@ -203,7 +212,7 @@ def comm(pid):
         return ""
 
 
-HELPERS = ("capsuled-keys", "capsuled-spawn")
+HELPERS = ("capsuled-keys", "capsuled-spawn", "capsuled-cgi")
 
 
 def workers_of(pid):
@@ -249,11 +258,11 @@ def pss_kb(pid):
 
 class Capsuled:
     def __init__(self, root, crt, key, workers=1, pin=True, timeout=None,
-                 locations=0):
+                 locations=0, server_extra=None):
         self.gemini = free_port()
         self.gopher = free_port()
         self.log = os.path.join(TMP, "capsuled-%d.log" % self.gemini)
-        if timeout is None and not locations:
+        if timeout is None and not locations and server_extra is None:
             argv = [CAPSULED, "-d", "-H", "localhost",
                     "-p", "127.0.0.1:%d" % self.gemini,
                     "-g", "127.0.0.1:%d" % self.gopher,
@@ -283,6 +292,7 @@ class Capsuled:
                             '"gone %%p" }\n' % i)
                 if locations:
                     f.write('\tlocation "*" { lang "en" }\n')
+                f.write(server_extra or "")
                 f.write("}\n")
             argv = [CAPSULED, "-d", "-f", conf]
         if pin:
@@ -354,10 +364,11 @@ def parse(line):
     return out
 
 
-def loadgen(args, cpu=LOAD_CPU, timeout=120):
+def loadgen(args, cpu=LOAD_CPU, timeout=120, prefix=()):
     argv = [LOADGEN] + [str(a) for a in args]
     if cpu is not None:
         argv = ["taskset", "-c", cpu] + argv
+    argv = list(prefix) + argv
     p = subprocess.run(argv, capture_output=True, text=True,
                        timeout=timeout)
     for line in p.stdout.splitlines():
@@ -917,6 +928,261 @@ def scale_section(root, crt, key):
     RESULTS["scale"] = out
 
 
+# 8. Dynamic pages ------------------------------------------------------
+
+HELLO = ("# Hello\n\nThe same small page from a file, a CGI script and a "
+         "FastCGI responder.\n")
+FCGI_TARGET_US = 150    # FastCGI's server CPU over the static page
+
+
+def cpu_parts(pid):
+    """(utime+stime, cutime+cstime) of pid, in ticks: its own CPU, and
+    that of the children it has reaped."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return 0, 0
+    fields = s[s.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12]),
+            int(fields[13]) + int(fields[14]))
+
+
+def capsuled_split(pid):
+    """capsuled's own CPU ticks (every process, and what they reaped but
+    scripts), and the scripts' (what the CGI runner reaped)."""
+    own = scripts = 0
+    for p in tree(pid):
+        mine, reaped = cpu_parts(p)
+        own += mine
+        if comm(p) == "capsuled-cgi":
+            scripts += reaped
+        else:
+            own += reaped
+    return own, scripts
+
+
+def molly_split(pid):
+    """molly-brown's own CPU ticks (all its threads), and its scripts'."""
+    return cpu_parts(pid)
+
+
+def make_dynamic_capsule():
+    root = os.path.join(TMP, "dynamic")
+    os.makedirs(os.path.join(root, "cgi"))
+    with open(os.path.join(root, "hello.gmi"), "w") as f:
+        f.write(HELLO)
+    # One sh, no other program: printf is built in.
+    script = os.path.join(root, "cgi", "hello.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nprintf '20 text/gemini\\r\\n%s'\n"
+                % HELLO.replace("\n", "\\n"))
+    os.chmod(script, 0o755)
+    for d in (TMP, root, os.path.join(root, "cgi")):
+        os.chmod(d, 0o755)     # the runner and molly-brown run as nobody
+    return root
+
+
+class Responder:
+    """fcgi_responder.c on a Unix socket, pinned where the server is."""
+
+    def __init__(self, sock, resp):
+        argv = ["taskset", "-c", SERVER_CPU, FCGI_RESPONDER, "-f", resp,
+                "-s", "3600", sock]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        STARTED.append(self.proc)
+        self.pid = self.proc.pid
+        line = self.proc.stdout.readline().decode()
+        if "listening" not in line:
+            raise RuntimeError("fcgi_responder did not start: " + line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+class Molly:
+    """molly-brown in a network namespace of its own (it listens on every
+    address of the port; there, loopback is the only one), pinned to
+    the server's CPU; the load generator joins the namespace."""
+
+    def __init__(self, root, crt, key):
+        self.port = free_port()
+        conf = os.path.join(TMP, "molly.conf")
+        # Debian 12's molly-brown (git 2021-01) runs nothing under a
+        # CGIPaths entry relative to DocBase: the path is absolute.
+        with open(conf, "w") as f:
+            f.write('Port = %d\nHostname = "localhost"\nCertPath = "%s"\n'
+                    'KeyPath = "%s"\nDocBase = "%s/"\nCGIPaths = ["%s/cgi/"]\n'
+                    'AccessLog = "%s"\nErrorLog = "%s"\n'
+                    % (self.port, crt, key, root, root,
+                       os.path.join(TMP, "molly-access.log"),
+                       os.path.join(TMP, "molly-error.log")))
+        argv = ["unshare", "--net", "sh", "-c",
+                "ip link set lo up && exec taskset -c %s %s -c %s"
+                % (SERVER_CPU, MOLLY, conf)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        STARTED.append(self.proc)
+        self.pid = self.proc.pid    # unshare, sh and taskset exec it
+        self.prefix = ["nsenter", "--net=/proc/%d/ns/net" % self.pid]
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("molly-brown exited: %s" %
+                                   self.errors())
+            try:
+                if loadgen(["-n", 1, "-c", 1, "-T", 2, "127.0.0.1",
+                            self.port, self.url("/hello.gmi")],
+                           prefix=self.prefix, timeout=10)["ok"] == 1:
+                    return
+            except (RuntimeError, subprocess.TimeoutExpired):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("molly-brown did not start: " + self.errors())
+
+    def url(self, path):
+        return "gemini://localhost:%d%s" % (self.port, path)
+
+    def errors(self):
+        try:
+            with open(os.path.join(TMP, "molly-error.log")) as f:
+                return f.read()[-500:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def measure_split(split, pid, args, side=None, prefix=()):
+    """One loadgen run; server and script (or responder: side) CPU per
+    good request, in microseconds."""
+    own0, scr0 = split(pid)
+    side0 = cpu_ticks(side) if side else 0
+    r = loadgen(args, prefix=prefix)
+    own1, scr1 = split(pid)
+    side1 = cpu_ticks(side) if side else 0
+    ok = r["ok"] or 1
+    r["cpu_us"] = (own1 - own0) / CLK_TCK * 1e6 / ok
+    r["side_us"] = ((scr1 - scr0) + (side1 - side0)) / CLK_TCK * 1e6 / ok
+    return r
+
+
+def dynamic_section(crt, key):
+    root = make_dynamic_capsule()
+    sock = os.path.join(TMP, "fcgi.sock")
+    extra = ('\tlocation "/cgi/*" { cgi on }\n'
+             '\tlocation "/fcgi/*" { fastcgi socket "%s" }\n' % sock)
+    caps = Capsuled(root, crt, key, server_extra=extra)
+    responder = molly = None
+    say("")
+    say("## Dynamic pages: one small page from a static file, an sh CGI "
+        "script, a FastCGI responder (Gemini %d bytes; on Gopher its "
+        "menu); molly-brown CGI with the same script"
+        % (len(HELLO) + len("20 text/gemini\r\n")))
+    say("capsuled: 1 worker (CPU %s, its runner and scripts too), load on "
+        "CPU %s; median of %d runs; latency in ms; CPU in us/request: "
+        "server = capsuled's (or molly-brown's) processes, side = the "
+        "script's (reaped children) or the responder's"
+        % (SERVER_CPU, LOAD_CPU, REPEAT))
+    try:
+        sizes, dumps = {}, {}
+        for proto, port, req in (("gemini", caps.gemini,
+                                  caps.url("/hello.gmi")),
+                                 ("gopher", caps.gopher, "/hello.gmi")):
+            dumps[proto] = os.path.join(TMP, "resp-hello-" + proto)
+            base = [] if proto == "gemini" else ["-g"]
+            r = loadgen(base + ["-n", 1, "-d", dumps[proto], "127.0.0.1",
+                                port, req])
+            if r["ok"] != 1:
+                raise RuntimeError("no %s response for /hello.gmi" % proto)
+            sizes[proto] = os.path.getsize(dumps[proto])
+        responder = Responder(sock, dumps["gemini"])
+        targets = [("static", "static page", caps, "/hello.gmi"),
+                   ("cgi", "sh CGI script", caps, "/cgi/hello.sh"),
+                   ("fastcgi", "FastCGI", caps, "/fcgi/hello")]
+        if os.geteuid() != 0 or not os.access(MOLLY, os.X_OK):
+            say("molly-brown: not measured (%s)" %
+                ("needs root for its network namespace"
+                 if os.geteuid() else MOLLY + " is not installed"))
+        else:
+            molly = Molly(root, crt, key)
+            targets.append(("molly", "molly-brown CGI", molly,
+                            "/cgi/hello.sh"))
+        hdr = ("%-7s %-16s %4s | %8s %6s %6s %7s | %7s %7s"
+               % ("proto", "target", "conc", "req/s", "p50", "p99",
+                  "server", "side", "total"))
+        say(hdr)
+        say("-" * len(hdr))
+        rows = {}
+        for proto in ("gemini", "gopher"):
+            for conc in (1, 16):
+                for kind, name, srv, path in targets:
+                    if kind == "molly" and proto == "gopher":
+                        continue
+                    rows[(proto, kind, conc)] = dynamic_row(
+                        proto, kind, name, srv, path, conc, sizes[proto],
+                        responder)
+        for proto in ("gemini", "gopher"):
+            for conc in (1, 16):
+                add = rows[(proto, "fastcgi", conc)]["cpu_us"] - \
+                    rows[(proto, "static", conc)]["cpu_us"]
+                say("%s c=%d: FastCGI adds %.0f us of server CPU per "
+                    "request over the static page (target <= %d): %s"
+                    % (proto, conc, add, FCGI_TARGET_US, "met" if add <=
+                       FCGI_TARGET_US else "NOT met"))
+        RESULTS["dynamic"] = {"%s-%s-c%d" % k: v for k, v in rows.items()}
+    finally:
+        for p in (molly, responder):
+            if p is not None:
+                p.stop()
+        caps.stop()
+
+
+# Requests per run; Gopher's static and FastCGI runs are cheap, and need
+# more requests for the CPU ticks (10 ms) to resolve them.
+DYN_COUNTS = {("gemini", "static"): 2000, ("gemini", "cgi"): 1000,
+              ("gemini", "fastcgi"): 2000, ("gemini", "molly"): 1000,
+              ("gopher", "static"): 10000, ("gopher", "cgi"): 1000,
+              ("gopher", "fastcgi"): 10000}
+
+
+def dynamic_row(proto, kind, name, srv, path, conc, size, responder):
+    n = DYN_COUNTS[(proto, kind)] // (10 if QUICK else 1)
+    args = ["-c", conc, "-n", n, "-t", 60, "-l", size]
+    if proto == "gemini":
+        args += ["-e", "20 "]
+    else:
+        args = ["-g"] + args
+    if kind == "molly":
+        args += ["127.0.0.1", srv.port, srv.url(path)]
+        runs = [measure_split(molly_split, srv.pid, args, prefix=srv.prefix)
+                for _ in range(REPEAT)]
+    else:
+        port = srv.gemini if proto == "gemini" else srv.gopher
+        req = srv.url(path) if proto == "gemini" else path
+        runs = [measure_split(capsuled_split, srv.pid, args + [
+            "127.0.0.1", port, req], responder.pid if kind == "fastcgi"
+            else None) for _ in range(REPEAT)]
+    m = median_of(runs)
+    fails = sum(x["failed"] for x in runs)
+    say("%-7s %-16s %4d | %8.0f %6.2f %6.2f %7.1f | %7.1f %7.1f%s"
+        % (proto, name, conc, m["rps"], m["p50_us"] / 1e3,
+           m["p99_us"] / 1e3, m["cpu_us"], m["side_us"],
+           m["cpu_us"] + m["side_us"],
+           "  !! %d failed" % fails if fails else ""))
+    return dict(m, failed=fails)
+
+
 # Main --------------------------------------------------------------
 
 def machine():
@@ -942,7 +1208,8 @@ def machine():
 
 
 def main():
-    for prog in (CAPSULED, LOADGEN, FLOOR):
+    for prog in (CAPSULED, LOADGEN, FLOOR) + \
+            ((FCGI_RESPONDER,) if section("dynamic") else ()):
         if not os.access(prog, os.X_OK):
             sys.exit("bench: %s missing; run make bench" % prog)
     if (os.cpu_count() or 1) < 2:
@@ -983,6 +1250,8 @@ def main():
         scale_section(root, crt, key)
     if section("gemlog"):
         gemlog_section(crt, key)
+    if section("dynamic"):
+        dynamic_section(crt, key)
     m["loadavg_end"] = loadavg()
     say("")
     say("load average at end %s" % m["loadavg_end"])

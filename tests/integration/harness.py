@@ -171,7 +171,8 @@ def cert(host="localhost"):
     return _CERTS[host]
 
 
-HELPER_NAMES = ("capsuled-keys", "capsuled-spawn")  # their /proc/PID/comm
+# Their /proc/PID/comm; the CGI runner only runs where scripts are set up.
+HELPER_NAMES = ("capsuled-keys", "capsuled-spawn", "capsuled-cgi")
 
 
 def child_pids(parent, comm=None):

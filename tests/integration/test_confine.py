@@ -128,7 +128,7 @@ FILES = {
     "big.txt": "x" * 200000 + "\n",
 }
 
-plan(73)
+plan(76)
 if os.geteuid() != 0:
     check(False, "confine: these checks need root (ptrace, setuid, chroot)")
     done()
@@ -612,6 +612,30 @@ for role, path in (("capsuled-keys", "/"), ("capsuled-spawn", "/big.txt")):
     finally:
         stop.set()
         d.stop()
+
+# With scripts, the workers keep their filter: the runner (not a worker)
+# runs them, and a worker that calls execve or fork is still killed.
+d = Daemon(files={"index.gmi": "# Scripts\n", "cgi/s.sh": "#!/bin/sh\n"
+                  "printf '20 text/plain\\r\\nran\\n'\n"},
+           conf=CONF.replace("}}\n", "\tlocation \"/cgi/*\" {{ cgi on }}\n"
+                             "}}\n"), start=False)
+os.chmod(os.path.join(d.root, "cgi", "s.sh"), 0o755)
+try:
+    d.start()
+    r, _ = d.gemini(d.url("/cgi/s.sh"))
+    check(r == b"20 text/plain\r\nran\n" and
+          len(child_pids(d.proc.pid, "capsuled-cgi")) == 1,
+          "scripts: the runner runs one for a worker", r)
+    for what, call in (("execve", ("execve", "s:/bin/sh", 0, 0)),
+                       ("fork", ("fork",))):
+        w = fresh_worker(d, ())
+        r = inject(w, *call)
+        gone = wait_for(lambda: w not in d.workers(), 5)
+        check(r == ("killed", signal.SIGSYS) and gone and
+              status(fresh_worker(d, (w,)), "Seccomp") == ["2"],
+              "scripts: a worker that calls %s is still killed" % what, r)
+finally:
+    d.stop()
 
 # "user root" is refused; no user at all means nobody.
 d = Daemon(files=FILES, conf='user "root"\n' + CONF.replace("{user}", ""),

@@ -4,7 +4,10 @@
  * listeners, servers sharing a Gemini address); bad ones must fail with
  * exactly the "file:line: message" an operator would read.  config.c
  * is linked too; it needs nothing from the serving side (gen.c sets up
- * and frees a generation's sockets, TLS contexts and snapshots).
+ * and frees a generation's sockets, TLS contexts and snapshots).  The
+ * dynamic locations (parsedyn.c: cgi, fastcgi in its three forms, param
+ * in its four spellings) and timeout cgi and max-scripts have rows of
+ * their own, at and past each limit.
  */
 
 #include <sys/types.h>
@@ -40,6 +43,27 @@
 		"x"
 
 #define MINIMAL	SRV("example.org", "\tlisten gemini on 127.0.0.1 port 1965\n")
+
+/* A location of server "a" (its first line is line 5). */
+#define LOC(body)	SRV("a", "\tlocation \"/cgi/*\" {\n" body "\t}\n")
+
+#define X10	"xxxxxxxxxx"
+#define X100	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+/* The longest path a sockaddr_un holds (107 bytes), and one more. */
+#define PATH107	"/" X100 "xxxxxx"
+#define PATH108	"/" X100 "xxxxxxx"
+#define NAME64	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"		\
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/* LOCATION_PARAMS_MAX param lines (P00 to P29, P31, P32): lines 6-37. */
+#define PARAM(a, b)	"\t\tparam P" a b " \"v" a b "\"\n"
+#define PARAM2(a)	PARAM(a, "1") PARAM(a, "2")
+#define PARAM10(a)	PARAM(a, "0") PARAM2(a) PARAM(a, "3")		\
+			"\t\tparam P" a "4 = \"v" a "4\"\n"		\
+			"\t\tparam P" a "5= \"v" a "5\"\n"		\
+			"\t\tparam P" a "6=\"v" a "6\"\n"		\
+			PARAM(a, "7") PARAM(a, "8") PARAM(a, "9")
+#define PARAMS32	PARAM10("0") PARAM10("1") PARAM10("2") PARAM2("3")
 
 struct bad_test {
 	const char	*name;
@@ -135,7 +159,8 @@ static const struct bad_test bad_tests[] = {
 	{ "trailing word", "prefork 2 3\n" MINIMAL,
 	    "t.conf:1: expected end of line, got 3" },
 	{ "timeout kind", "timeout idle 5\n" MINIMAL,
-	    "t.conf:1: expected handshake, request or response, got idle" },
+	    "t.conf:1: expected handshake, request, response or cgi, got "
+	    "idle" },
 	{ "timeout range", "timeout request 3601\n" MINIMAL,
 	    "t.conf:1: timeout request: 3601 is out of range (1 to 3600)" },
 	{ "timeout twice", "timeout request 5\ntimeout request 6\n" MINIMAL,
@@ -351,6 +376,175 @@ static const struct bad_test bad_tests[] = {
 	{ "statement after brace",
 	    SRV("a", "\tlisten gemini on 127.0.0.1\n") "prefork 2 }\n",
 	    "t.conf:7: expected end of line, got }" },
+	/* Dynamic locations (parsedyn.c, issue 12) and their limits. */
+	{ "cgi maybe", LOC("\t\tcgi maybe\n"),
+	    "t.conf:6: expected on or off, got maybe" },
+	{ "cgi without a value", LOC("\t\tcgi\n"),
+	    "t.conf:6: expected on or off, got end of line" },
+	{ "cgi quoted", LOC("\t\tcgi \"on\"\n"),
+	    "t.conf:6: expected on or off, got \"on\"" },
+	{ "cgi twice", LOC("\t\tcgi on\n\t\tcgi off\n"),
+	    "t.conf:7: cgi given twice" },
+	{ "cgi in a server", SRV("a", "\tcgi on\n"),
+	    "t.conf:5: unknown directive cgi" },
+	{ "param in a server", SRV("a", "\tparam A \"x\"\n"),
+	    "t.conf:5: unknown directive param" },
+	{ "cgi, then fastcgi", LOC("\t\tcgi on\n"
+	    "\t\tfastcgi socket \"/run/f.sock\"\n"),
+	    "t.conf:7: a location has either cgi or fastcgi, not both" },
+	{ "fastcgi, then cgi", LOC("\t\tfastcgi socket \"/run/f.sock\"\n"
+	    "\t\tcgi on\n"),
+	    "t.conf:7: a location has either cgi or fastcgi, not both" },
+	{ "cgi, then fastcgi tcp", LOC("\t\tcgi on\n"
+	    "\t\tfastcgi socket tcp \"127.0.0.1\"\n"),
+	    "t.conf:7: a location has either cgi or fastcgi, not both" },
+	{ "fastcgi tcp with a port, then cgi",
+	    LOC("\t\tfastcgi socket tcp \"127.0.0.1\" port 9001\n"
+	    "\t\tcgi on\n"),
+	    "t.conf:7: a location has either cgi or fastcgi, not both" },
+	{ "cgi, then a fastcgi block", LOC("\t\tcgi on\n\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/run/f.sock\"\n\t\t}\n"),
+	    "t.conf:9: a location has either cgi or fastcgi, not both" },
+	{ "fastcgi twice", LOC("\t\tfastcgi off\n"
+	    "\t\tfastcgi socket \"/run/f.sock\"\n"),
+	    "t.conf:7: fastcgi given twice" },
+	{ "fastcgi on", LOC("\t\tfastcgi on\n"),
+	    "t.conf:6: expected off, socket or {, got on" },
+	{ "fastcgi alone", LOC("\t\tfastcgi\n"),
+	    "t.conf:6: expected off, socket or {, got end of line" },
+	{ "fastcgi socket relative", LOC("\t\tfastcgi socket \"run/f.sock\"\n"),
+	    "t.conf:6: fastcgi socket: \"run/f.sock\" is not an absolute "
+	    "path" },
+	{ "fastcgi socket empty", LOC("\t\tfastcgi socket \"\"\n"),
+	    "t.conf:6: fastcgi socket: \"\" is not an absolute path" },
+	{ "fastcgi socket too long for sun_path",
+	    LOC("\t\tfastcgi socket \"" PATH108 "\"\n"),
+	    "t.conf:6: fastcgi socket: path too long for a socket" },
+	{ "fastcgi socket of 1006 bytes",
+	    LOC("\t\tfastcgi socket \"/" LONG201 LONG201 LONG201 LONG201
+	    LONG201 "\"\n"),
+	    "t.conf:6: fastcgi socket: path too long for a socket" },
+	{ "fastcgi socket unquoted", LOC("\t\tfastcgi socket /run/f.sock\n"),
+	    "t.conf:6: expected a quoted path or tcp, got /run/f.sock" },
+	{ "fastcgi socket missing", LOC("\t\tfastcgi socket\n"),
+	    "t.conf:6: expected a quoted path or tcp, got end of line" },
+	{ "fastcgi socket udp", LOC("\t\tfastcgi socket udp \"h\"\n"),
+	    "t.conf:6: expected a quoted path or tcp, got udp" },
+	{ "fastcgi socket tcp, host unquoted",
+	    LOC("\t\tfastcgi socket tcp localhost\n"),
+	    "t.conf:6: expected a quoted string, got localhost" },
+	{ "fastcgi socket tcp, host empty",
+	    LOC("\t\tfastcgi socket tcp \"\"\n"),
+	    "t.conf:6: fastcgi socket tcp: empty string" },
+	{ "fastcgi socket tcp, host too long",
+	    LOC("\t\tfastcgi socket tcp \"" LONG201 "xxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n"),
+	    "t.conf:6: fastcgi socket tcp: too long (255 bytes at most)" },
+	/* (a name with a space: refused without asking a name server) */
+	{ "fastcgi socket tcp, host unresolvable",
+	    LOC("\t\tfastcgi socket tcp \"no such host\"\n"),
+	    "t.conf:6: fastcgi socket tcp \"no such host\": Name or service "
+	    "not known" },
+	{ "fastcgi socket tcp, host unresolvable, with a port",
+	    LOC("\t\tfastcgi socket tcp \"no such host\" port 9001\n"),
+	    "t.conf:6: fastcgi socket tcp \"no such host\": Name or service "
+	    "not known" },
+	{ "fastcgi socket tcp port 0",
+	    LOC("\t\tfastcgi socket tcp \"127.0.0.1\" port 0\n"),
+	    "t.conf:6: fastcgi socket tcp port: 0 is out of range (1 to "
+	    "65535)" },
+	{ "fastcgi socket tcp port 65536",
+	    LOC("\t\tfastcgi socket tcp \"127.0.0.1\" port 65536\n"),
+	    "t.conf:6: fastcgi socket tcp port: 65536 is out of range (1 to "
+	    "65535)" },
+	{ "fastcgi socket tcp port by name",
+	    LOC("\t\tfastcgi socket tcp \"127.0.0.1\" port http\n"),
+	    "t.conf:6: fastcgi socket tcp port: \"http\" is not a number" },
+	{ "fastcgi socket tcp, a port without port",
+	    LOC("\t\tfastcgi socket tcp \"127.0.0.1\" 9000\n"),
+	    "t.conf:6: expected end of line, got 9000" },
+	{ "fastcgi socket, then something",
+	    LOC("\t\tfastcgi socket \"/a\" x\n"),
+	    "t.conf:6: expected end of line, got x" },
+	{ "fastcgi block without socket", LOC("\t\tfastcgi {\n"
+	    "\t\t\tparam A \"b\"\n\t\t\tstrip 1\n\t\t}\n"),
+	    "t.conf:9: fastcgi { }: no socket" },
+	{ "fastcgi block empty", LOC("\t\tfastcgi { }\n"),
+	    "t.conf:6: fastcgi { }: no socket" },
+	{ "fastcgi block, a location directive in it", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tcgi on\n\t\t}\n"),
+	    "t.conf:8: expected socket, param or strip, got cgi" },
+	{ "fastcgi block, two sockets", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tsocket tcp \"127.0.0.1\"\n\t\t}\n"),
+	    "t.conf:8: fastcgi socket given twice" },
+	{ "fastcgi block, a relative socket", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"a.sock\"\n\t\t}\n"),
+	    "t.conf:7: fastcgi socket: \"a.sock\" is not an absolute path" },
+	{ "fastcgi block, strip 33", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tstrip 33\n\t\t}\n"),
+	    "t.conf:8: fastcgi strip: 33 is out of range (0 to 32)" },
+	{ "fastcgi block, strip -1", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tstrip -1\n\t\t}\n"),
+	    "t.conf:8: fastcgi strip: \"-1\" is not a number" },
+	{ "fastcgi block, strip twice", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tstrip 1\n\t\t\tstrip 2\n\t\t}\n"),
+	    "t.conf:9: fastcgi strip given twice" },
+	{ "fastcgi block, two statements on a line", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\" strip 1\n\t\t}\n"),
+	    "t.conf:7: expected end of line, got strip" },
+	{ "fastcgi block, a bad param", LOC("\t\tfastcgi {\n"
+	    "\t\t\tsocket \"/a\"\n\t\t\tparam 9 \"x\"\n\t\t}\n"),
+	    "t.conf:8: param: \"9\" is not a variable name (letters, digits, "
+	    "_; 63 bytes at most)" },
+	{ "param name starts with a digit", LOC("\t\tparam 1A \"x\"\n"),
+	    "t.conf:6: param: \"1A\" is not a variable name (letters, digits, "
+	    "_; 63 bytes at most)" },
+	{ "param name with a dash", LOC("\t\tparam A-B \"x\"\n"),
+	    "t.conf:6: param: \"A-B\" is not a variable name (letters, digits, "
+	    "_; 63 bytes at most)" },
+	{ "param name of 64 bytes", LOC("\t\tparam " NAME64 " \"x\"\n"),
+	    "t.conf:6: param: \"" NAME64 "\" is not a variable name (letters, "
+	    "digits, _; 63 bytes at most)" },
+	{ "param name ending in ==", LOC("\t\tparam A== \"x\"\n"),
+	    "t.conf:6: param: \"A=\" is not a variable name (letters, digits, "
+	    "_; 63 bytes at most)" },
+	{ "param name quoted", LOC("\t\tparam \"A\" \"x\"\n"),
+	    "t.conf:6: expected a variable name, got \"A\"" },
+	{ "param without anything", LOC("\t\tparam\n"),
+	    "t.conf:6: expected a variable name, got end of line" },
+	{ "param without a value", LOC("\t\tparam A\n"),
+	    "t.conf:6: expected a quoted value, got end of line" },
+	{ "param with = and no value", LOC("\t\tparam A =\n"),
+	    "t.conf:6: expected a quoted value, got end of line" },
+	{ "param value unquoted", LOC("\t\tparam A x\n"),
+	    "t.conf:6: expected a quoted value, got x" },
+	{ "param = value unquoted", LOC("\t\tparam A = x\n"),
+	    "t.conf:6: expected a quoted value, got x" },
+	{ "param value not UTF-8", LOC("\t\tparam A \"a\xff\"\n"),
+	    "t.conf:6: param A: the value must be UTF-8 of 1023 bytes at "
+	    "most" },
+	{ "param, then something", LOC("\t\tparam A \"x\" \"y\"\n"),
+	    "t.conf:6: expected end of line, got \"y\"" },
+	{ "param 33 times", LOC(PARAMS32 "\t\tparam P33 \"x\"\n"),
+	    "t.conf:38: param: at most 32 per location" },
+	{ "timeout cgi 0", "timeout cgi 0\n" MINIMAL,
+	    "t.conf:1: timeout cgi: 0 is out of range (1 to 3600)" },
+	{ "timeout cgi 3601", "timeout cgi 3601\n" MINIMAL,
+	    "t.conf:1: timeout cgi: 3601 is out of range (1 to 3600)" },
+	{ "timeout cgi twice", "timeout cgi 5\ntimeout cgi 6\n" MINIMAL,
+	    "t.conf:2: timeout cgi given twice" },
+	{ "timeout cgi in a server", SRV("a", "\ttimeout cgi 5\n"),
+	    "t.conf:5: timeout is not allowed in a server block" },
+	{ "max-scripts 0", "max-scripts 0\n" MINIMAL,
+	    "t.conf:1: max-scripts: 0 is out of range (1 to 4096)" },
+	{ "max-scripts 4097", "max-scripts 4097\n" MINIMAL,
+	    "t.conf:1: max-scripts: 4097 is out of range (1 to 4096)" },
+	{ "max-scripts many", "max-scripts many\n" MINIMAL,
+	    "t.conf:1: max-scripts: \"many\" is not a number" },
+	{ "max-scripts twice", "max-scripts 2\nmax-scripts 3\n" MINIMAL,
+	    "t.conf:2: max-scripts given twice" },
+	{ "max-scripts in a server", SRV("a", "\tmax-scripts 2\n"),
+	    "t.conf:5: max-scripts is not allowed in a server block" },
 };
 
 /* A good configuration and what must come out of it. */
@@ -802,6 +996,174 @@ check_wrap(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+/* Dynamic locations (issue 12) ------------------------------------- */
+
+/* Nothing dynamic: the defaults of timeout cgi and max-scripts. */
+static int
+check_dyn_defaults(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (conf->timeout_cgi != TIMEOUT_CGI || conf->timeout_cgi != 10 ||
+	    conf->max_scripts != SCRIPTS_MAX_DEFAULT ||
+	    conf->max_scripts < 32 || conf->dynamic || s->dynamic)
+		snprintf(why, len, "timeout cgi %d, max-scripts %d, dynamic "
+		    "%d/%d", conf->timeout_cgi, conf->max_scripts,
+		    conf->dynamic, s->dynamic);
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_dyn_limits_low(const struct config *conf, char *why, size_t len)
+{
+	if (conf->timeout_cgi != 1 || conf->max_scripts != 1)
+		snprintf(why, len, "timeout cgi %d, max-scripts %d",
+		    conf->timeout_cgi, conf->max_scripts);
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_dyn_limits_high(const struct config *conf, char *why, size_t len)
+{
+	if (conf->timeout_cgi != 3600 || conf->max_scripts != 4096 ||
+	    conf->timeout_request != TIMEOUT_REQUEST)
+		snprintf(why, len, "timeout cgi %d, max-scripts %d",
+		    conf->timeout_cgi, conf->max_scripts);
+	else
+		return 1;
+	return 0;
+}
+
+/*
+ * Server a: cgi on in its first location, off in its second; server b
+ * has nothing dynamic.  Only a is dynamic, and asks for certificates.
+ */
+static int
+check_cgi(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*a = TAILQ_FIRST(&conf->servers);
+	const struct server	*b = TAILQ_NEXT(a, entry);
+	const struct location	*l = a->locs;
+
+	if (a->nlocs != 2 || l[0].cgi != 1 ||
+	    l[0].fastcgi != LOCATION_FASTCGI_NONE || l[1].cgi != 0 ||
+	    l[0].fcgi_strip != -1 || l[0].nparams != 0)
+		snprintf(why, len, "locations: %d, cgi %d %d", a->nlocs,
+		    l[0].cgi, a->nlocs > 1 ? l[1].cgi : -1);
+	else if (!conf->dynamic || !a->dynamic || b->dynamic)
+		snprintf(why, len, "dynamic: conf %d, a %d, b %d",
+		    conf->dynamic, a->dynamic, b->dynamic);
+	else if (!a->wants_cert || b->wants_cert)
+		snprintf(why, len, "wants_cert: a %d, b %d", a->wants_cert,
+		    b->wants_cert);
+	else
+		return 1;
+	return 0;
+}
+
+/* cgi off and fastcgi off: nothing dynamic anywhere. */
+static int
+check_dyn_off(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (s->nlocs != 1 || s->locs[0].cgi ||
+	    s->locs[0].fastcgi != LOCATION_FASTCGI_NONE || conf->dynamic ||
+	    s->dynamic || s->wants_cert)
+		snprintf(why, len, "cgi %d fastcgi %d dynamic %d/%d",
+		    s->locs[0].cgi, s->locs[0].fastcgi, conf->dynamic,
+		    s->dynamic);
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_fcgi_unix(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+	const struct location	*l = &s->locs[0];
+
+	if (l->fastcgi != LOCATION_FASTCGI_UNIX || l->cgi ||
+	    strcmp(l->fcgi_socket, "/run/fcgiwrap.socket") != 0 ||
+	    l->fcgi_strip != -1 || l->nparams != 0)
+		snprintf(why, len, "fastcgi %d socket %s strip %d",
+		    l->fastcgi, l->fcgi_socket, l->fcgi_strip);
+	else if (!conf->dynamic || !s->dynamic)
+		snprintf(why, len, "dynamic %d/%d", conf->dynamic, s->dynamic);
+	else
+		return 1;
+	return 0;
+}
+
+static int
+check_fcgi_unix107(const struct config *conf, char *why, size_t len)
+{
+	const struct location	*l = &TAILQ_FIRST(&conf->servers)->locs[0];
+
+	if (l->fastcgi != LOCATION_FASTCGI_UNIX ||
+	    strcmp(l->fcgi_socket, PATH107) != 0 || strlen(PATH107) != 107)
+		snprintf(why, len, "fastcgi %d, %zu bytes", l->fastcgi,
+		    strlen(l->fcgi_socket));
+	else
+		return 1;
+	return 0;
+}
+
+/* The responder's address, resolved when the file is read. */
+static int
+fcgi_addr_is(const struct location *l, int family, int port, char *why,
+    size_t len)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (l->fastcgi != LOCATION_FASTCGI_TCP || l->fcgi_port != port) {
+		snprintf(why, len, "fastcgi %d port %d", l->fastcgi,
+		    l->fcgi_port);
+		return 0;
+	}
+	if (family == AF_INET) {
+		sin = (const struct sockaddr_in *)&l->fcgi_addr;
+		if (sin->sin_family == AF_INET &&
+		    l->fcgi_addrlen == sizeof(*sin) &&
+		    ntohs(sin->sin_port) == port &&
+		    ntohl(sin->sin_addr.s_addr) == INADDR_LOOPBACK)
+			return 1;
+	} else {
+		sin6 = (const struct sockaddr_in6 *)&l->fcgi_addr;
+		if (sin6->sin6_family == AF_INET6 &&
+		    l->fcgi_addrlen == sizeof(*sin6) &&
+		    ntohs(sin6->sin6_port) == port &&
+		    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			return 1;
+	}
+	snprintf(why, len, "address: family %d, length %u",
+	    l->fcgi_addr.ss_family, (unsigned)l->fcgi_addrlen);
+	return 0;
+}
+
+static int
+check_fcgi_tcp(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (!fcgi_addr_is(&s->locs[0], AF_INET, FASTCGI_PORT_DEFAULT, why,
+	    len))
+		return 0;
+	if (FASTCGI_PORT_DEFAULT != 9000 ||
+	    strcmp(s->locs[0].fcgi_socket, "127.0.0.1") != 0 ||
+	    !s->dynamic || !conf->dynamic) {
+		snprintf(why, len, "host %s", s->locs[0].fcgi_socket);
+		return 0;
+	}
+	return 1;
+}
+
 /* Without gopher wrap, every server wraps at GOPHER_WRAP_DEFAULT. */
 static int
 check_wrap_default(const struct config *conf, char *why, size_t len)
@@ -819,6 +1181,95 @@ check_wrap_default(const struct config *conf, char *why, size_t len)
 			return 0;
 		}
 	return 1;
+}
+
+static int
+check_fcgi_tcp6(const struct config *conf, char *why, size_t len)
+{
+	return fcgi_addr_is(&TAILQ_FIRST(&conf->servers)->locs[0], AF_INET6,
+	    9001, why, len);
+}
+
+/*
+ * fastcgi { socket tcp ... port 9002, param, strip 1 } over lines, then
+ * a block on one line, whose socket is ended by the brace, and a
+ * location's own strip (not the responder's).
+ */
+static int
+check_fcgi_block(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+	const struct location	*l = s->locs;
+
+	if (s->nlocs != 2 || !fcgi_addr_is(&l[0], AF_INET, 9002, why, len))
+		return 0;
+	if (l[0].nparams != 2 ||
+	    strcmp(l[0].params[0].name, "SCRIPT_FILENAME") != 0 ||
+	    strcmp(l[0].params[0].value, "/srv/app.fcgi") != 0 ||
+	    strcmp(l[0].params[1].name, "MODE") != 0 ||
+	    strcmp(l[0].params[1].value, "x y") != 0 || l[0].fcgi_strip != 1)
+		snprintf(why, len, "params %d, strip %d", l[0].nparams,
+		    l[0].fcgi_strip);
+	else if (!fcgi_addr_is(&l[1], AF_INET, 9000, why, len))
+		return 0;
+	else if (l[1].nparams != 0 || l[1].fcgi_strip != -1 || l[1].strip != 1)
+		snprintf(why, len, "one-line block: params %d, strip %d/%d",
+		    l[1].nparams, l[1].fcgi_strip, l[1].strip);
+	else
+		return 1;
+	return 0;
+}
+
+/* Every spelling of param, outside and inside a fastcgi block. */
+static int
+check_params(const struct config *conf, char *why, size_t len)
+{
+	static const char *const want[][2] = {
+		{ "A", "1" }, { "B", "2" }, { "C", "3" }, { "D", "4" },
+		{ "lower_9", "caf\xc3\xa9" }, { "_E", "" },
+		{ "PATH", "/opt/bin:/bin" }, { "F", "in the block" },
+	};
+	const struct location	*l = &TAILQ_FIRST(&conf->servers)->locs[0];
+	size_t			 i;
+
+	if (l->nparams != (int)(sizeof(want) / sizeof(want[0])) || !l->cgi) {
+		snprintf(why, len, "%d params, cgi %d", l->nparams, l->cgi);
+		return 0;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strcmp(l->params[i].name, want[i][0]) != 0 ||
+		    strcmp(l->params[i].value, want[i][1]) != 0) {
+			snprintf(why, len, "param %zu: %s=%s", i,
+			    l->params[i].name, l->params[i].value);
+			return 0;
+		}
+	l = &TAILQ_FIRST(&conf->servers)->locs[1];
+	if (l->nparams != 1 || strcmp(l->params[0].name, "F") != 0 ||
+	    l->fastcgi != LOCATION_FASTCGI_UNIX) {
+		snprintf(why, len, "block: %d params", l->nparams);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_params32(const struct config *conf, char *why, size_t len)
+{
+	const struct location	*l = &TAILQ_FIRST(&conf->servers)->locs[0];
+
+	if (l->nparams != LOCATION_PARAMS_MAX || l->nparams != 32 ||
+	    strcmp(l->params[0].name, "P00") != 0 ||
+	    strcmp(l->params[14].name, "P14") != 0 ||
+	    strcmp(l->params[14].value, "v14") != 0 ||
+	    strcmp(l->params[16].name, "P16") != 0 ||
+	    strcmp(l->params[16].value, "v16") != 0 ||
+	    strcmp(l->params[31].name, "P32") != 0 ||
+	    strcmp(l->params[31].value, "v32") != 0)
+		snprintf(why, len, "%d params, the last %s", l->nparams,
+		    l->nparams > 0 ? l->params[l->nparams - 1].name : "none");
+	else
+		return 1;
+	return 0;
 }
 
 static const struct good_test good_tests[] = {
@@ -927,6 +1378,63 @@ static const struct good_test good_tests[] = {
 	{ "gopher only needs no cert; default port 70",
 	    "server \"a\" {\n\troot \"/r\"\n\tlisten gopher on 127.0.0.1\n}\n",
 	    check_gopher_only },
+	{ "dynamic: defaults", MINIMAL, check_dyn_defaults },
+	{ "timeout cgi 1, max-scripts 1",
+	    "timeout cgi 1\nmax-scripts 1\n" MINIMAL, check_dyn_limits_low },
+	{ "timeout cgi 3600, max-scripts 4096",
+	    "max-scripts 4096\ntimeout cgi 3600\n" MINIMAL,
+	    check_dyn_limits_high },
+	{ "cgi on in one location of one server",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/cgi/*\" {\n\t\tcgi on\n\t}\n"
+	    "\tlocation \"/off/*\" { cgi off }\n")
+	    SRV("b", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/x/*\" { strip 1 }\n"), check_cgi },
+	{ "cgi off, fastcgi off",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/x/*\" {\n\t\tcgi off\n\t\tfastcgi off\n\t}\n"),
+	    check_dyn_off },
+	{ "fastcgi socket on a path",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/f/*\" {\n"
+	    "\t\tfastcgi socket \"/run/fcgiwrap.socket\"\n\t}\n"),
+	    check_fcgi_unix },
+	{ "fastcgi socket of 107 bytes",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/f/*\" {\n"
+	    "\t\tfastcgi socket \"" PATH107 "\"\n\t}\n"), check_fcgi_unix107 },
+	{ "fastcgi socket tcp: port 9000 without port",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/f/*\" {\n"
+	    "\t\tfastcgi socket tcp \"127.0.0.1\"\n\t}\n"), check_fcgi_tcp },
+	{ "fastcgi socket tcp ::1 port 9001",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/f/*\" {\n"
+	    "\t\tfastcgi socket tcp \"::1\" port 9001\n\t}\n"),
+	    check_fcgi_tcp6 },
+	{ "fastcgi { socket; param; strip }, and on one line",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/f/*\" {\n\t\tfastcgi {\n\n"
+	    "\t\t\tsocket tcp \"127.0.0.1\" port 9002\n"
+	    "\t\t\tparam SCRIPT_FILENAME \"/srv/app.fcgi\"\n"
+	    "\t\t\tstrip 1\n\t\t\tparam MODE = \"x y\"\n\t\t}\n\t}\n"
+	    "\tlocation \"/g/*\" {\n"
+	    "\t\tfastcgi { socket tcp \"127.0.0.1\" }\n"
+	    "\t\tstrip 1\n\t}\n"), check_fcgi_block },
+	{ "param NAME \"V\", NAME = \"V\", NAME= \"V\", NAME=\"V\"",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/cgi/*\" {\n\t\tcgi on\n"
+	    "\t\tparam A \"1\"\n\t\tparam B = \"2\"\n"
+	    "\t\tparam C= \"3\"\n\t\tparam D=\"4\"\n"
+	    "\t\tparam lower_9 \"caf\xc3\xa9\"\n\t\tparam _E \"\"\n"
+	    "\t\tparam PATH \"/opt/bin:/bin\"\n"
+	    "\t\tparam F \"in the block\"\n\t}\n"
+	    "\tlocation \"/f/*\" {\n"
+	    "\t\tfastcgi {\n\t\t\tparam F \"x\"\n\t\t\tsocket \"/a\"\n"
+	    "\t\t}\n\t}\n"), check_params },
+	{ "param 32 times",
+	    SRV("a", "\tlisten gemini on 127.0.0.1 port 1965\n"
+	    "\tlocation \"/cgi/*\" {\n" PARAMS32 "\t}\n"), check_params32 },
 };
 
 static void
