@@ -20,7 +20,9 @@
 # its top asks for, or TEST_TIMEOUT seconds when that is set.  Then it is
 # killed with its whole process group (SIGTERM, SIGKILL 10 s later) and
 # fails by name, so `make check` never hangs; an interrupted run stops
-# the files it started the same way.
+# the files it started the same way.  A file that ends with processes
+# of its group still running (a daemon it never stopped, because it
+# crashed or exited early) has them stopped and fails.
 #
 # An integration test that mostly waits (a deadline of a minute, say)
 # and uses no fixed port may say "test-background: yes" near its top: it
@@ -80,10 +82,39 @@ start() {
 	running="$running $tpid"
 }
 
-# finish PID: its exit status, once it has ended.
+# group_live PGID: the processes of that group still alive, one a line
+# (pid and command).  A zombie is not: its parent is gone, and init
+# will reap it.
+group_live() {
+	ps -e -o pgid=,stat=,pid=,args= | awk -v g="$1" '$1 == g &&
+	    $2 !~ /^Z/ { s = $3; for (i = 4; i <= NF; i++) s = s " " $i;
+	    print substr(s, 1, 200) }'
+}
+
+# finish PID: its exit status, once it has ended.  What is left of its
+# process group after a moment (daemons of a file that crashed or exited
+# early, which never ran their cleanup) is stopped, TERM then KILL, and
+# listed in $work/strays, $strays lines: a file must not leave
+# processes behind.
 finish() {
 	wait "$1"
 	rc=$?
+	tries=0
+	while [ "$tries" -lt 20 ] && [ -n "$(group_live "$1")" ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	group_live "$1" >"$work/strays"
+	strays=$(wc -l <"$work/strays")
+	if [ "$strays" -gt 0 ]; then
+		pkill -TERM -g "$1"
+		tries=0
+		while [ "$tries" -lt 50 ] && [ -n "$(group_live "$1")" ]; do
+			sleep 0.1
+			tries=$((tries + 1))
+		done
+		pkill -KILL -g "$1"
+	fi
 	left=
 	for p in $running; do
 		[ "$p" = "$1" ] || left="$left $p"
@@ -120,6 +151,12 @@ count() {
 		f=$((f + 1))
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
+		f=$((f + 1))
+	fi
+	if [ "$strays" -gt 0 ]; then
+		echo "not ok - $name left $strays processes running (stopped" \
+		    "now):"
+		sed 's/^/#   /' "$work/strays"
 		f=$((f + 1))
 	fi
 	echo "# $name: $p passed, $f failed, $(($(date +%s) - $5)) s"

@@ -4,8 +4,9 @@ process would test it (issue 13).  As root, tests/tools/inject attaches
 to a live worker (and to the key process and the spawner) with ptrace
 and makes it call what the attacker would: open /etc/passwd from every
 descriptor it holds, create a file, make memory executable, open a
-socket, exec, fork, signal, ptrace, an x32 call.  Every call must fail
-or kill the process, and service must go on.  A control makes sure
+socket, exec, fork, signal, ptrace, an x32 call, an i386 call.  Every
+call must fail or kill the process, and service must go on; each call
+on the worker's allow-list (harmless arguments) must be let through.  A control makes sure
 the injection works (getpid answers the pid).  Then: no private key in
 any process's memory but the key process's (scanned before and after a
 key rotation), only what the workers' user may read is published, no
@@ -32,24 +33,36 @@ INJECT = os.path.join(BUILD, "tools", "inject")
 SANDBOXTEST = os.path.join(BUILD, "capsuled-sandboxtest")
 
 # x86_64 system call numbers
-NR = dict(read=0, mmap=9, mprotect=10, getpid=39, socket=41, connect=42,
-          bind=49, setsockopt=54, clone=56, fork=57, execve=59, kill=62,
-          ptrace=101, openat=257, openat2=437)
+NR = dict(read=0, write=1, close=3, poll=7, mmap=9, mprotect=10, munmap=11,
+          brk=12, rt_sigaction=13, rt_sigprocmask=14, mremap=25, madvise=28,
+          getpid=39, socket=41, connect=42, accept=43, sendto=44,
+          recvfrom=45, sendmsg=46, recvmsg=47, shutdown=48, bind=49,
+          getsockname=51, setsockopt=54, clone=56, fork=57, execve=59,
+          exit=60, kill=62, gettimeofday=96, ptrace=101, time=201, futex=202,
+          restart_syscall=219, clock_gettime=228, epoll_wait=232,
+          epoll_ctl=233, ppoll=271, epoll_pwait=281, accept4=288,
+          exit_group=231, getrandom=318, openat=257, openat2=437,
+          epoll_pwait2=441)
+# Through int $0x80, the i386 entry: geteuid32 has time's number on
+# x86_64, a call the worker may make, so only the architecture check
+# stands between it and the kernel.
+I386_GETEUID = "i386:201"
 X32 = 0x40000000
 AT_FDCWD = -100
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 O_CREAT, O_TRUNC, O_APPEND = 0o100, 0o1000, 0o2000
+PROT_WRITE = 2
 O_DIRECTORY, O_TMPFILE = 0o200000, 0o20200000
 PROT_READ, PROT_EXEC = 1, 4
 MAP_PRIVATE_ANON = 0x22
 SOL_SOCKET, SO_REUSEADDR = 1, 2
-IPPROTO_TCP, TCP_QUICKACK = 6, 12
+IPPROTO_TCP, TCP_NODELAY, TCP_QUICKACK = 6, 1, 12
 ENOENT, EPERM, EACCES, ENOTDIR, ENOSYS = 2, 1, 13, 20, 38
 
 
 def inject(pid, name, *args):
     """("ret", n) or ("killed", signal) or ("error", text)."""
-    nr = NR[name] if isinstance(name, str) else name
+    nr = NR.get(name, name) if isinstance(name, str) else name
     p = subprocess.run([INJECT, str(pid), str(nr)] + [str(a) for a in args],
                        capture_output=True, text=True, timeout=10)
     words = p.stdout.split()
@@ -128,7 +141,7 @@ FILES = {
     "big.txt": "x" * 200000 + "\n",
 }
 
-plan(76)
+plan(83)
 if os.geteuid() != 0:
     check(False, "confine: these checks need root (ptrace, setuid, chroot)")
     done()
@@ -190,11 +203,14 @@ try:
     fatal = [
         ("openat O_WRONLY|O_CREAT outside the capsule",
          ("openat", AT_FDCWD, "s:" + pwned, O_WRONLY | O_CREAT, 0o644)),
+        ("openat O_WRONLY", ("openat", AT_FDCWD, "s:/x", O_WRONLY)),
         ("openat O_RDWR", ("openat", AT_FDCWD, "s:/x", O_RDWR)),
+        ("openat O_CREAT (read-only otherwise)",
+         ("openat", AT_FDCWD, "s:/x", O_RDONLY | O_CREAT, 0o644)),
         ("openat O_TRUNC", ("openat", AT_FDCWD, "s:/x", O_TRUNC)),
         ("openat O_APPEND", ("openat", AT_FDCWD, "s:/x", O_APPEND)),
-        ("openat O_TMPFILE", ("openat", AT_FDCWD, "s:/", O_TMPFILE | O_RDWR,
-                              0o600)),
+        ("openat O_TMPFILE (no other write flag)",
+         ("openat", AT_FDCWD, "s:/", O_TMPFILE, 0o600)),
         ("mmap PROT_EXEC", ("mmap", 0, 4096, PROT_READ | PROT_EXEC,
                             MAP_PRIVATE_ANON, -1, 0)),
         ("mprotect PROT_EXEC", ("mprotect", "MAP", 4096,
@@ -206,6 +222,8 @@ try:
         ("ptrace", ("ptrace", 0, 0, 0, 0)),
         ("bind", ("bind", 3, 0, 0)),
         ("an x32 call (open)", (X32 | 2, "s:/etc/passwd", O_RDONLY)),
+        ("an i386 call (int $0x80, geteuid32: time's number)",
+         (I386_GETEUID,)),
     ]
     for what, call in fatal:
         w = fresh_worker(d, ())
@@ -231,7 +249,56 @@ try:
     r = inject(w, "setsockopt", 9999, IPPROTO_TCP, TCP_QUICKACK, "b:4", 4)
     check(r[0] == "ret" and r[1] != -EPERM, "worker: setsockopt "
           "TCP_QUICKACK is let through (the one option it sets)", r)
-    check(wait_for(lambda: serving(d), 5) and len(d.workers()) == 2,
+    # The level and the option are checked each on its own.
+    results = [inject(w, "setsockopt", 9999, IPPROTO_TCP, TCP_NODELAY,
+                      "b:4", 4),
+               inject(w, "setsockopt", 9999, SOL_SOCKET, TCP_QUICKACK,
+                      "b:4", 4)]
+    check(results == [("ret", -EPERM), ("ret", -EPERM)],
+          "worker: setsockopt of another TCP option, and of TCP_QUICKACK's "
+          "number at the socket level, fail (EPERM)", results)
+
+    # What is on the list is let through: mmap and mprotect without
+    # PROT_EXEC, and each other call, with arguments that harm nothing
+    # (a bad descriptor, a zero length).  A call missing from the list
+    # would kill the worker (SIGSYS) instead of returning.
+    m = inject(w, "mmap", 0, 4096, PROT_READ, MAP_PRIVATE_ANON, -1, 0)
+    p = inject(w, "mprotect", m[1], 4096, PROT_READ | PROT_WRITE) \
+        if m[0] == "ret" and m[1] > 0 else None
+    check(m[0] == "ret" and m[1] > 0 and p == ("ret", 0),
+          "worker: mmap and mprotect without PROT_EXEC are let through",
+          (m, p))
+    allowed = [
+        ("read", -1, 0, 0), ("write", -1, 0, 0), ("close", -1),
+        ("recvmsg", -1, 0, 0), ("sendmsg", -1, 0, 0), ("poll", 0, 0, 0),
+        ("ppoll", 0, 0, "b:16", 0, 8), ("brk", 0), ("munmap", 0, 0),
+        ("mremap", 0, 0, 0, 0), ("madvise", 0, 0, 0),
+        ("getrandom", "b:16", 16, 0), ("futex", "b:4", 1, 1),
+        ("getpid",), ("clock_gettime", 1, "b:16"),
+        ("gettimeofday", "b:16", 0), ("rt_sigaction", 0, 0, 0, 8),
+        ("rt_sigprocmask", 0, 0, 0, 8), ("restart_syscall",),
+        ("epoll_wait", -1, 0, 1, 0), ("epoll_pwait", -1, 0, 1, 0, 0, 8),
+        ("epoll_pwait2", -1, 0, 1, 0, 0, 8), ("epoll_ctl", -1, 1, -1, 0),
+        ("time", 0), ("accept", -1, 0, 0), ("accept4", -1, 0, 0, 0),
+        ("recvfrom", -1, 0, 0, 0, 0, 0), ("sendto", -1, 0, 0, 0, 0, 0),
+        ("shutdown", -1, 0), ("getsockname", -1, 0, 0),
+    ]
+    refused = [(c[0], r) for c in allowed
+               for r in [inject(w, *c)] if r[0] != "ret"]
+    check(not refused and w in d.workers(),
+          "worker: the %d other calls on its list (rt_sigreturn and the "
+          "exits aside) are let through, and it lives" % len(allowed),
+          refused)
+    # The exits end it as exits do, not by SIGSYS.
+    ends = []
+    for call in (("exit", 7), ("exit_group", 9)):
+        w = fresh_worker(d)
+        ends.append(inject(w, *call))
+    check(ends == [("exited", 7), ("exited", 9)],
+          "worker: exit and exit_group are let through", ends)
+    # A worker that died young is replaced RESPAWN_MIN_INTERVAL later:
+    # wait for both, not only for one that serves.
+    check(wait_for(lambda: len(d.workers()) == 2 and serving(d), 5),
           "worker: after %d killed workers two serve again" % len(fatal),
           d.workers())
 

@@ -4,6 +4,9 @@
  *
  *	inject PID NR [ARG...]
  *
+ * NR "i386:N" (x86_64 only) makes the call through the 32-bit entry
+ * (int $0x80), as a compat-mode attacker would: N is an i386 number,
+ * the ARGs numbers only (the scratch area is above 4 GiB).
  * ARG is a number (decimal or 0x hex; negative allowed), "s:TEXT" (a
  * NUL-terminated string put into the process's memory, below its
  * stack), or "b:N" (N zero bytes there).  The process is stopped with
@@ -32,6 +35,7 @@
 
 #if defined(__x86_64__)
 static const unsigned char insn[] = { 0x0f, 0x05 };		/* syscall */
+static const unsigned char insn32[] = { 0xcd, 0x80 };		/* int $0x80 */
 #elif defined(__aarch64__)
 static const unsigned char insn[] = { 0x01, 0x00, 0x00, 0xd4 };	/* svc #0 */
 #else
@@ -45,9 +49,12 @@ die(const char *what)
 	exit(1);
 }
 
-/* The address of a system call instruction in the process's code. */
+/*
+ * The address of a system call instruction (the n bytes at want) in the
+ * process's code; any place those bytes occur executes as one.
+ */
 static uint64_t
-find_insn(pid_t pid, int mem)
+find_insn(pid_t pid, int mem, const unsigned char *want, size_t n)
 {
 	char		 path[64], line[512], perms[8];
 	unsigned long	 lo, hi;
@@ -69,9 +76,8 @@ find_insn(pid_t pid, int mem)
 			free(buf);
 			continue;
 		}
-		for (i = 0; i + sizeof(insn) <= len; i += sizeof(insn) == 4 ?
-		    4 : 1)
-			if (memcmp(buf + i, insn, sizeof(insn)) == 0) {
+		for (i = 0; i + n <= len; i += n == 4 ? 4 : 1)
+			if (memcmp(buf + i, want, n) == 0) {
 				free(buf);
 				fclose(fp);
 				return lo + i;
@@ -108,14 +114,23 @@ main(int argc, char *argv[])
 	char			 path[64];
 	pid_t			 pid;
 	long			 nr;
-	int			 i, st, mem;
+	int			 i, st, mem, compat = 0;
 
 	if (argc < 3 || argc > 9) {
 		fprintf(stderr, "usage: inject pid nr [arg ...]\n");
 		return 1;
 	}
 	pid = (pid_t)strtol(argv[1], NULL, 10);
-	nr = strtol(argv[2], NULL, 0);
+	if (strncmp(argv[2], "i386:", 5) == 0) {
+#if defined(__x86_64__)
+		compat = 1;
+		nr = strtol(argv[2] + 5, NULL, 0);
+#else
+		fprintf(stderr, "inject: i386 calls only on x86_64\n");
+		return 1;
+#endif
+	} else
+		nr = strtol(argv[2], NULL, 0);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) == -1)
 		die("PTRACE_SEIZE");
@@ -155,17 +170,29 @@ main(int argc, char *argv[])
 	}
 	r = saved;
 #if defined(__x86_64__)
-	r.rip = find_insn(pid, mem);
 	r.rax = (uint64_t)nr;
 	r.orig_rax = (uint64_t)-1;	/* no restart of what was interrupted */
-	r.rdi = args[0];
-	r.rsi = args[1];
-	r.rdx = args[2];
-	r.r10 = args[3];
-	r.r8 = args[4];
-	r.r9 = args[5];
+	if (compat) {
+		/* The i386 convention: ebx, ecx, edx, esi, edi, ebp. */
+		r.rip = find_insn(pid, mem, insn32, sizeof(insn32));
+		r.rbx = args[0];
+		r.rcx = args[1];
+		r.rdx = args[2];
+		r.rsi = args[3];
+		r.rdi = args[4];
+		r.rbp = args[5];
+	} else {
+		r.rip = find_insn(pid, mem, insn, sizeof(insn));
+		r.rdi = args[0];
+		r.rsi = args[1];
+		r.rdx = args[2];
+		r.r10 = args[3];
+		r.r8 = args[4];
+		r.r9 = args[5];
+	}
 #else
-	r.pc = find_insn(pid, mem);
+	(void)compat;
+	r.pc = find_insn(pid, mem, insn, sizeof(insn));
 	r.regs[8] = (uint64_t)nr;
 	for (i = 0; i < 6; i++)
 		r.regs[i] = args[i];
