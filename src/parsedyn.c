@@ -50,14 +50,8 @@ parsedyn_exclusive(struct parse *ps)
 int
 parsedyn_cgi(struct parse *ps)
 {
-	if (scan_once(ps, "cgi") == -1 || scan_next(ps) == -1)
+	if (scan_on_off_once(ps, "cgi", &ps->loc->cgi) == -1)
 		return -1;
-	if (scan_is(ps, "on"))
-		ps->loc->cgi = 1;
-	else if (scan_is(ps, "off"))
-		ps->loc->cgi = 0;
-	else
-		return scan_unexpected(ps, "on or off");
 	return parsedyn_exclusive(ps);
 }
 

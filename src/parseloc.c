@@ -122,15 +122,7 @@ parseloc_auto(struct parse *ps)
 		return -1;
 	if (!scan_is(ps, "index"))
 		return scan_unexpected(ps, "index");
-	if (scan_once(ps, "auto index") == -1 || scan_next(ps) == -1)
-		return -1;
-	if (scan_is(ps, "on"))
-		*dst = 1;
-	else if (scan_is(ps, "off"))
-		*dst = 0;
-	else
-		return scan_unexpected(ps, "on or off");
-	return 0;
+	return scan_on_off_once(ps, "auto index", dst);
 }
 
 /* feeds on|off: whether dated pages make gemlogs (feed.c, gemlog.c). */
@@ -139,15 +131,7 @@ parseloc_feeds(struct parse *ps)
 {
 	int	*dst = ps->loc != NULL ? &ps->loc->feeds : &ps->srv->feeds;
 
-	if (scan_once(ps, "feeds") == -1 || scan_next(ps) == -1)
-		return -1;
-	if (scan_is(ps, "on"))
-		*dst = 1;
-	else if (scan_is(ps, "off"))
-		*dst = 0;
-	else
-		return scan_unexpected(ps, "on or off");
-	return 0;
+	return scan_on_off_once(ps, "feeds", dst);
 }
 
 /* block [return CODE ["META"]]: 40 "temporary failure" alone. */

@@ -222,6 +222,21 @@ scan_int_once(struct parse *ps, const char *what, long long min,
 	return 0;
 }
 
+/* A directive given once with on or off: 1 or 0 in *dst. */
+int
+scan_on_off_once(struct parse *ps, const char *what, int *dst)
+{
+	if (scan_once(ps, what) == -1 || scan_next(ps) == -1)
+		return -1;
+	if (scan_is(ps, "on"))
+		*dst = 1;
+	else if (scan_is(ps, "off"))
+		*dst = 0;
+	else
+		return scan_unexpected(ps, "on or off");
+	return 0;
+}
+
 /* The same, for the token already read. */
 int
 scan_number_here(struct parse *ps, const char *what, long long min,
