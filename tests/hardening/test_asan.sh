@@ -58,7 +58,11 @@ if [ ! -x "$ab/capsuled" ]; then
 	exit 1
 fi
 
-for name in $run; do
+# One file under the sanitizers; what it says goes to its own file, so
+# that two can run at once (each daemon binds port 0) and be told in order.
+asan_one() {
+	name=$1
+	out=$work/out.$name
 	reports=$work/reports.$name
 	mkdir "$reports"
 	chmod 1777 "$reports"
@@ -68,29 +72,46 @@ for name in $run; do
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66:log_path=$reports/ubsan" \
 	CAPSULED_SANITIZED=1 CAPSULED="$ab/capsuled" \
 	    timeout -k 10 "${limit:-${TEST_TIMEOUT:-300}}" \
-	    python3 "$top/tests/integration/$name" >"$work/out" 2>&1
+	    python3 "$top/tests/integration/$name" >"$out" 2>&1
 	rc=$?
-	p=$(grep -c '^ok ' "$work/out")
-	f=$(grep -c '^not ok ' "$work/out")
-	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$work/out" | head -1)
-	inline=$(grep -c -e '==ERROR: ' -e ': runtime error: ' "$work/out")
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$out" | head -1)
+	inline=$(grep -c -e '==ERROR: ' -e ': runtime error: ' "$out")
 	files=$(find "$reports" -type f | wc -l)
 	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ] &&
 	    [ "$p" = "$plan" ] && [ "$inline" -eq 0 ] && [ "$files" -eq 0 ]
 	then
 		echo "ok - asan: $name: all $p planned checks pass under" \
 		    "ASan+UBSan, no sanitizer report"
-		continue
+		return
 	fi
 	echo "not ok - asan: $name: exit $rc, $p passed, $f failed of" \
 	    "${plan:-no} plan, $inline reports in its output, $files" \
 	    "report files"
 	awk '/^not ok / { show = 1; print; next } /^#/ && show { print;
-	    next } { show = 0 }' "$work/out" | head -40 | sed 's/^/#   /'
-	grep -A30 -e '==ERROR: ' -e ': runtime error: ' "$work/out" |
+	    next } { show = 0 }' "$out" | head -40 | sed 's/^/#   /'
+	grep -A30 -e '==ERROR: ' -e ': runtime error: ' "$out" |
 	    head -40 | sed 's/^/#     /'
 	find "$reports" -type f | head -3 | while read -r r; do
 		echo "#   $r:"
 		head -40 "$r" | sed 's/^/#     /'
 	done
+}
+
+# ASAN_JOBS files at a time (default 2: the sanitized suite is most of
+# make check's time, and the files wait on their daemons more than they
+# compute).
+jobs=0
+for name in $run; do
+	asan_one "$name" >"$work/result.$name" &
+	jobs=$((jobs + 1))
+	if [ "$jobs" -ge "${ASAN_JOBS:-2}" ]; then
+		wait
+		jobs=0
+	fi
+done
+wait
+for name in $run; do
+	cat "$work/result.$name"
 done
