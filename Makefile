@@ -72,9 +72,10 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/render.c src/beneath.c src/parse.c src/parseloc.c src/scan.c \
 		src/sandbox.c src/signer.c src/keyproc.c src/helper.c src/chan.c \
 		src/stream.c src/spawner.c src/perm.c src/seccomp.c src/landlock.c \
-		src/rules.c src/clientcert.c src/certgen.c src/certcheck.c src/gemlog.c \
-		src/parsedyn.c src/runner.c src/script.c src/dyncall.c src/dyn.c \
-		src/servedyn.c src/source.c
+		src/rules.c src/clientcert.c src/certgen.c \
+		src/certcheck.c src/gemlog.c src/parsedyn.c src/runner.c \
+		src/script.c src/dyncall.c src/dyn.c src/servedyn.c \
+		src/source.c src/deadline.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)

@@ -26,6 +26,7 @@
 #include "capsuled.h"
 #include "config.h"
 #include "conn.h"
+#include "deadline.h"
 #include "gemini.h"
 #include "gopher.h"
 #include "log.h"
@@ -96,6 +97,10 @@ static void		(*conn_changed)(void);	/* the worker's */
 
 #define conn_peer(c)	log_debug_addr((struct sockaddr *)&(c)->peer, \
 			    (c)->peerlen)
+#define conn_elapsed(c, tv)	deadline_elapsed(&(c)->start, (tv))
+/* Arm the deadline: secs from now, or from accept when from_start. */
+#define conn_deadline(c, secs, from_start) \
+	deadline_arm(&(c)->tmo, &(c)->start, (secs), (from_start))
 
 static void	conn_io(int, short, void *);
 static void	conn_timeout(int, short, void *);
@@ -145,38 +150,6 @@ conn_close_file(struct conn *c)
 		return;
 	conn_files--;
 	conn_changed();
-}
-
-static void
-conn_elapsed(const struct conn *c, struct timeval *tv)
-{
-	struct timespec	now;
-	long long	ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - c->start.tv_sec) * 1000LL +
-	    (now.tv_nsec - c->start.tv_nsec) / 1000000;
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
-
-/* Arm the deadline: secs from now, or from accept when from_start. */
-static void
-conn_deadline(struct conn *c, int secs, int from_start)
-{
-	struct timeval	tv = { secs, 0 }, el;
-
-	if (from_start) {
-		conn_elapsed(c, &el);
-		if (el.tv_sec >= secs) {
-			tv.tv_sec = 0;
-			tv.tv_usec = 0;
-		} else {
-			tv.tv_sec = secs - el.tv_sec - (el.tv_usec > 0);
-			tv.tv_usec = el.tv_usec > 0 ? 1000000 - el.tv_usec : 0;
-		}
-	}
-	evtimer_add(&c->tmo, &tv);
 }
 
 /* Wait for what on the socket; 0: for nothing (a script's turn). */
