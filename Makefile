@@ -75,7 +75,7 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/rules.c src/clientcert.c src/certgen.c \
 		src/certcheck.c src/gemlog.c src/parsedyn.c src/runner.c \
 		src/script.c src/dyncall.c src/dyn.c src/servedyn.c \
-		src/source.c src/deadline.c
+		src/source.c src/deadline.c src/evict.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -127,6 +127,12 @@ $(BUILD)/tests/test_parse: tests/unit/test_parse.c tests/unit/unit.h \
     $(PURE_OBJS) $(PARSE_OBJS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) $(PARSE_OBJS)
+
+$(BUILD)/tests/test_evict: tests/unit/test_evict.c tests/unit/unit.h \
+    $(PURE_OBJS) $(BUILD)/obj/evict.o $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) \
+	    $(BUILD)/obj/evict.o
 
 $(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)

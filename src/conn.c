@@ -27,6 +27,7 @@
 #include "config.h"
 #include "conn.h"
 #include "deadline.h"
+#include "evict.h"
 #include "gemini.h"
 #include "gopher.h"
 #include "log.h"
@@ -78,6 +79,7 @@ struct conn {
 	int			 requested;	/* a request was read */
 	int			 logged;	/* its access line written */
 	size_t			 reqlen;	/* kept in rbuf for the log */
+	struct evict_entry	 wait;		/* no whole request yet */
 };
 
 TAILQ_HEAD(connlist, conn);
@@ -231,6 +233,7 @@ conn_free(struct conn *c)
 	if (c->evwhat != 0)
 		event_del(&c->ev);
 	evtimer_del(&c->tmo);
+	evict_done(&c->wait);
 	if (c->tls != NULL)
 		tlsio_free(c->tls);
 	if (c->fd != -1)
@@ -247,6 +250,29 @@ conn_free(struct conn *c)
 		free(c);
 	}
 	conn_changed();
+}
+
+/*
+ * The table is full: close the connection that has waited longest
+ * without a complete request (evict.c says which).  -1: none can go.
+ */
+int
+conn_evict(void)
+{
+	struct conn	*c;
+
+	if ((c = evict_pick()) == NULL)
+		return -1;
+	log_debug("%s: closed to make room", conn_peer(c));
+	conn_free(c);
+	return 0;
+}
+
+/* Whether a connection could be evicted. */
+int
+conn_evictable(void)
+{
+	return evict_count() > 0;
 }
 
 static enum io_result
@@ -284,6 +310,8 @@ conn_answer(struct conn *c, struct reply *r)
 	c->owned = r->owned;
 	c->status = r->status;
 	c->srv = r->srv;
+	evict_done(&c->wait);	/* being answered: never evicted */
+	conn_changed();
 	if (r->filefd != -1 || r->dyn != NULL) {
 		conn_files++;
 		conn_changed();
@@ -352,6 +380,14 @@ conn_quickack(struct conn *c)
 	sock_quickack(c->fd);
 }
 
+/* Bytes have come: no longer silent (for eviction: evict.c). */
+static void
+conn_started(struct conn *c)
+{
+	if (c->wait.queued == 1 + EVICT_SILENT)
+		evict_wait(&c->wait, EVICT_STARTED, c);
+}
+
 /*
  * Read until the request line is complete.  The common case (the whole
  * line in one read) is handled from a shared scratch buffer; only a
@@ -398,6 +434,7 @@ conn_read(struct conn *c)
 			conn_too_long(c, p, len);
 			return;
 		}
+		conn_started(c);
 		if (c->rlen == 0) {
 			if (c->rbuf == NULL &&
 			    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL) {
@@ -580,14 +617,17 @@ conn_start_tls(struct conn *c)
 /*
  * After accept (and after a PROXY header): Gemini is TLS; a Gopher
  * port with "tls" speaks TLS to clients whose first byte is 0x16 (a
- * TLS handshake record) and plain Gopher to the rest.
+ * TLS handshake record) and plain Gopher to the rest.  No TLS state is
+ * made before the client's first byte is in (conn_sniff): a silent
+ * connection costs its struct conn and its event, not OpenSSL's 40 KB.
  */
 static void
 conn_start(struct conn *c)
 {
 	if (c->l->proto == PROTO_GEMINI) {
+		c->state = CONN_SNIFF;
 		conn_deadline(c, conn_conf->timeout_handshake, 1);
-		conn_start_tls(c);
+		conn_want(c, EV_READ);
 	} else if (c->l->flags & LISTEN_TLS) {
 		c->state = CONN_SNIFF;
 		conn_deadline(c, conn_conf->timeout_request, 1);
@@ -605,6 +645,10 @@ conn_sniff(struct conn *c)
 	unsigned char	first;
 	int		rc;
 
+	if (c->l->proto == PROTO_GEMINI) {
+		conn_start_tls(c);	/* readable: bytes (or EOF) are in */
+		return;
+	}
 	if ((rc = sock_peek(c->fd, &first)) == 0) {
 		conn_want(c, EV_READ);
 		return;
@@ -665,6 +709,7 @@ conn_io(int fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	conn_started(c);	/* readable after a wait: bytes are in */
 	switch (c->state) {
 	case CONN_PROXY:
 		conn_proxy(c);
@@ -735,6 +780,7 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	c->peerlen = sslen;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	evtimer_assign(&c->tmo, conn_base, conn_timeout, c);
+	evict_wait(&c->wait, EVICT_SILENT, c);
 	conn_live++;
 	conn_changed();
 	if (l->flags & LISTEN_PROXY) {

@@ -48,11 +48,14 @@ static struct msg_reader	 worker_msgs;
 static int			 worker_retiring;
 static size_t			 worker_max_fds = 1024;	/* for connections */
 
-/* The connection table is full: no more accepting for now. */
+/*
+ * The connection table is full and no connection can make room (every
+ * one is being answered): no more accepting for now.
+ */
 static int
 worker_full(void)
 {
-	return conn_fds() >= worker_max_fds;
+	return conn_fds() >= worker_max_fds && !conn_evictable();
 }
 
 static void
@@ -103,6 +106,9 @@ static int
 worker_accept(struct listener *l, int fd, const struct sockaddr_storage *ss,
     socklen_t len)
 {
+	/* At the limit: the longest waiting without a request goes. */
+	if (conn_fds() >= worker_max_fds)
+		(void)conn_evict();
 	conn_accept(l, fd, ss, len);
 	return worker_full();
 }
