@@ -75,7 +75,8 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/rules.c src/clientcert.c src/certgen.c \
 		src/certcheck.c src/gemlog.c src/parsedyn.c src/runner.c \
 		src/script.c src/dyncall.c src/dyn.c src/servedyn.c \
-		src/source.c src/deadline.c src/evict.c
+		src/source.c src/deadline.c src/evict.c src/trim.c \
+		src/evpool.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)

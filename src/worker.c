@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "dyn.h"
 #include "dyncall.h"
+#include "evpool.h"
 #include "helper.h"
 #include "listen.h"
 #include "log.h"
@@ -37,6 +38,7 @@
 #include "snapshot.h"
 #include "stream.h"
 #include "tlsio.h"
+#include "trim.h"
 #include "worker.h"
 
 static struct event_base	*worker_evbase;
@@ -97,6 +99,7 @@ static void
 worker_conn_changed(void)
 {
 	listen_limit(worker_full());
+	trim_note(conn_count());
 	if (worker_retiring && conn_count() == 0)
 		event_base_loopbreak(worker_evbase);
 }
@@ -305,6 +308,7 @@ void
 worker_main(struct config *conf, int pipefd, const int *chans)
 {
 	struct event	*ev_term, *ev_int;
+	const char	*err;
 	sigset_t	 set;
 
 	log_procname("worker");
@@ -321,10 +325,15 @@ worker_main(struct config *conf, int pipefd, const int *chans)
 	worker_max_fds = worker_conn_limit(conf);
 	if (worker_max_fds == 0)
 		worker_max_fds = 1;
+	/* A record per descriptor, and room for libevent's others. */
+	if (evpool_init(worker_max_fds + FD_RESERVE + 1024, &err) == -1)
+		fatalx("%s", err);
 	if ((worker_evbase = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	conn_init(worker_evbase, conf, worker_conn_changed);
 	dyn_init(worker_evbase, conf);
+	if (trim_init(worker_evbase) == -1)
+		fatalx("cannot set up the memory trim");
 	tlsio_worker(conf);
 	if (listen_start(conf, worker_evbase, worker_accept) == -1)
 		fatalx("cannot start listening");

@@ -10,7 +10,9 @@
  *
  * With -i it holds -c idle connections instead (connected, and for TLS
  * handshaken, but no request sent), prints "ready ..." once they are all
- * up (with -p, each having sent the first byte of its request), and
+ * up (with -p, each having sent the first byte of its request; with -H,
+ * each stopped half-way through its handshake: the ClientHello sent,
+ * the server's answer read and never replied to), and
  * keeps them until -t passes or it gets SIGTERM/SIGINT; this is
  * how the bench measures the server's memory per idle client and checks
  * that a burst of connects is not dropped.
@@ -95,6 +97,7 @@ static struct {
 	int		 tls;
 	int		 nagle;
 	int		 partial;
+	int		 half;		/* -H: stop after the ClientHello */
 	int		 resume;
 	int		 idle;
 	int		 conc;
@@ -151,7 +154,7 @@ static __attribute__((__noreturn__)) void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-agipR] [-c conc] [-n count] [-t seconds] "
+	    "usage: loadgen [-agHipR] [-c conc] [-n count] [-t seconds] "
 	    "[-T timeout]\n"
 	    "               [-C ramp] [-e prefix] [-l length] [-m string] "
 	    "[-d dumpfile]\n"
@@ -395,7 +398,14 @@ step(struct client *c)
 				idle(c);
 			break;
 		case ST_HANDSHAKE:
-			if ((rc = SSL_connect(c->ssl)) == 1) {
+			rc = SSL_connect(c->ssl);
+			/* -H: the ClientHello is out; hold it there. */
+			if (opt.half && rc != 1 &&
+			    SSL_get_error(c->ssl, rc) == SSL_ERROR_WANT_READ) {
+				idle(c);
+				return;
+			}
+			if (rc == 1) {
 				c->st = ST_WRITE;
 				if (opt.idle)
 					idle(c);
@@ -478,7 +488,14 @@ step(struct client *c)
 			 * TLS 1.3 tickets may still arrive; anything else,
 			 * or the end of the stream, means the server closed.
 			 */
-			if (c->ssl != NULL) {
+			if (opt.half) {
+				/* Take the server's flight; wait for the end. */
+				while ((n = read(c->fd, scratch,
+				    sizeof(scratch))) > 0)
+					;
+				if (n == -1 && errno == EAGAIN)
+					return;
+			} else if (c->ssl != NULL) {
 				rc = SSL_read(c->ssl, scratch, sizeof(scratch));
 				if (rc <= 0 && tls_failure(c, rc, F_READ) == 0)
 					return;
@@ -745,7 +762,7 @@ main(int argc, char *argv[])
 	opt.expect = "";
 	opt.tls = 1;
 	opt.sni = "localhost";
-	while ((ch = getopt(argc, argv, "aC:c:d:e:gil:m:n:pRs:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "aC:c:d:e:gHil:m:n:pRs:T:t:")) != -1) {
 		switch (ch) {
 		case 'a':
 			opt.nagle = 1;
@@ -764,6 +781,9 @@ main(int argc, char *argv[])
 			break;
 		case 'g':
 			opt.tls = 0;
+			break;
+		case 'H':
+			opt.half = 1;
 			break;
 		case 'i':
 			opt.idle = 1;
