@@ -22,6 +22,18 @@
 
 #include "evpool.h"
 
+/* LeakSanitizer must look for pointers in the cells too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define EVPOOL_LSAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVPOOL_LSAN	1
+#endif
+#endif
+#ifdef EVPOOL_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 union evpool_cell {
 	union evpool_cell	*next;		/* when free */
 	unsigned char		 bytes[EVPOOL_CELL];
@@ -105,6 +117,9 @@ evpool_init(size_t cells, const char **errstr)
 		*errstr = "cannot map libevent's pool";
 		return -1;
 	}
+#ifdef EVPOOL_LSAN
+	__lsan_register_root_region(m, cells * sizeof(union evpool_cell));
+#endif
 	evpool_base = m;
 	evpool_cells = cells;
 	event_set_mem_functions(evpool_malloc, evpool_realloc,
