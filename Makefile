@@ -76,7 +76,7 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/certcheck.c src/gemlog.c src/parsedyn.c src/runner.c \
 		src/script.c src/dyncall.c src/dyn.c src/servedyn.c \
 		src/source.c src/deadline.c src/evict.c src/trim.c \
-		src/evpool.c
+		src/evpool.c src/quota.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
 PURE_OBJS =	$(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -134,6 +134,12 @@ $(BUILD)/tests/test_evict: tests/unit/test_evict.c tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) \
 	    $(BUILD)/obj/evict.o
+
+$(BUILD)/tests/test_quota: tests/unit/test_quota.c tests/unit/unit.h \
+    $(PURE_OBJS) $(BUILD)/obj/quota.o $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(PURE_OBJS) \
+	    $(BUILD)/obj/quota.o
 
 $(BUILD)/obj/sandbox-test.o: src/sandbox.c $(HDRS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)

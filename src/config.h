@@ -25,6 +25,7 @@
 
 struct event;
 struct helper;
+struct quota;
 struct signer;
 struct snapshot;
 struct tls;
@@ -58,6 +59,10 @@ struct server {
 	int			 gopher_wrap;	/* columns; 0: the config's */
 	int			 dynamic;	/* a location has cgi or fastcgi */
 	struct snapshot		*snap;		/* built by the parent */
+	/* quota.c; QUOTA_INHERIT: the global value */
+	int			 per_address;	/* connections; 0: off */
+	int			 rate_requests;	/* 0: off */
+	int			 rate_seconds;
 };
 
 #define LISTEN_TLS	0x01	/* Gopher listener that also speaks TLS */
@@ -125,6 +130,11 @@ struct config {
 	int			 timeout_cgi;		/* s a script may run */
 	int			 max_scripts;		/* running at once */
 	int			 max_connections;	/* 0: from RLIMIT_NOFILE */
+	int			 per_address;	/* quota.c; 0: off */
+	int			 rate_requests;	/* 0: off */
+	int			 rate_seconds;
+	int			 address_table;	/* slots */
+	int			 ipv6_prefix;	/* bits counted */
 	int			 ticket_lifetime;	/* s; 0: no tickets */
 	size_t			 inline_max;
 	size_t			 snapshot_max;	/* bytes of one snapshot */
@@ -137,6 +147,7 @@ struct config {
 	struct signer		*signer;	/* remote keys, tlsio.c */
 	struct helper		*helpers[HELPER_ROLES];	/* by role */
 	int			 dynamic;	/* some server runs scripts */
+	struct quota		*quota;		/* per-address limits, shared */
 };
 
 struct config	*config_new(void);
