@@ -26,6 +26,7 @@
 #include "feed.h"
 #include "gemini.h"
 #include "gemtext.h"
+#include "quota.h"
 #include "search.h"
 #include "uri.h"
 
@@ -48,6 +49,9 @@ config_new(void)
 	conf->inline_max = SNAPSHOT_INLINE_MAX;
 	conf->snapshot_max = SNAPSHOT_MAX_DEFAULT;
 	conf->gopher_wrap = GOPHER_WRAP_DEFAULT;
+	conf->per_address = QUOTA_PER_ADDRESS;
+	conf->address_table = QUOTA_TABLE_DEFAULT;
+	conf->ipv6_prefix = QUOTA_V6_PREFIX;
 	strlcpy(conf->chroot, CHROOT_DEFAULT, sizeof(conf->chroot));
 	conf->chroot_default = 1;
 	strlcpy(conf->certdir, CERTGEN_DIR, sizeof(conf->certdir));
@@ -98,6 +102,8 @@ config_add_server(struct config *conf, const char *name)
 	s->keyindex = -1;
 	strlcpy(s->index_file, "index.gmi", sizeof(s->index_file));
 	s->auto_index = 1;
+	s->per_address = QUOTA_INHERIT;
+	s->rate_requests = QUOTA_INHERIT;
 	strlcpy(s->search_prompt, SEARCH_PROMPT, sizeof(s->search_prompt));
 	s->feeds = 1;
 	s->feed_entries = FEED_ENTRIES_DEFAULT;

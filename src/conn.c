@@ -32,6 +32,7 @@
 #include "gopher.h"
 #include "log.h"
 #include "proxy.h"
+#include "quota.h"
 #include "serve.h"
 #include "sock.h"
 #include "source.h"
@@ -80,6 +81,7 @@ struct conn {
 	int			 logged;	/* its access line written */
 	size_t			 reqlen;	/* kept in rbuf for the log */
 	struct evict_entry	 wait;		/* no whole request yet */
+	struct quota_hold	 hold;		/* counted for its address */
 };
 
 TAILQ_HEAD(connlist, conn);
@@ -234,6 +236,7 @@ conn_free(struct conn *c)
 		event_del(&c->ev);
 	evtimer_del(&c->tmo);
 	evict_done(&c->wait);
+	quota_leave(&c->hold);
 	if (c->tls != NULL)
 		tlsio_free(c->tls);
 	if (c->fd != -1)
@@ -266,13 +269,6 @@ conn_evict(void)
 	log_debug("%s: closed to make room", conn_peer(c));
 	conn_free(c);
 	return 0;
-}
-
-/* Whether a connection could be evicted. */
-int
-conn_evictable(void)
-{
-	return evict_count() > 0;
 }
 
 static enum io_result
@@ -328,22 +324,19 @@ conn_answer(struct conn *c, struct reply *r)
 }
 
 static void
-conn_reply_init(struct conn *c, struct reply *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->filefd = -1;
-	r->srv = c->l->server;
-}
-
-static void
 conn_request(struct conn *c, const char *line, size_t len)
 {
 	struct serve_in	in;
 	struct reply	r;
 
 	conn_keep_request(c, line, len);
-	in.l = c->l;
 	in.sni = c->tls != NULL ? tlsio_servername(c->tls) : NULL;
+	if (serve_rate(c->l, in.sni, (struct sockaddr *)&c->peer, c->peerlen,
+	    &r)) {
+		conn_answer(c, &r);	/* past its rate-limit */
+		return;
+	}
+	in.l = c->l;
 	in.fd = c->fd;
 	in.local = &c->local;
 	in.locallen = c->locallen;
@@ -351,7 +344,7 @@ conn_request(struct conn *c, const char *line, size_t len)
 	in.peer_ss = &c->peer;
 	in.peerlen = c->peerlen;
 	in.tls = c->tls;
-	conn_reply_init(c, &r);
+	serve_reply_init(&r, c->l->server);
 	if (c->l->proto == PROTO_GEMINI)
 		serve_gemini(&in, line, len, &r);
 	else
@@ -365,7 +358,7 @@ conn_too_long(struct conn *c, const char *line, size_t len)
 	struct reply	r;
 
 	conn_keep_request(c, line, len);
-	conn_reply_init(c, &r);
+	serve_reply_init(&r, c->l->server);
 	serve_too_long(c->l->proto, &r);
 	conn_answer(c, &r);
 }
@@ -624,6 +617,18 @@ conn_start_tls(struct conn *c)
 static void
 conn_start(struct conn *c)
 {
+	struct reply	r;
+
+	/* Over its address's cap: closed at once, or told (Gopher). */
+	switch (serve_admit(c->l, (struct sockaddr *)&c->peer, c->peerlen,
+	    &c->hold, &r)) {
+	case -1:
+		conn_free(c);
+		return;
+	case 1:
+		conn_answer(c, &r);
+		return;
+	}
 	if (c->l->proto == PROTO_GEMINI) {
 		c->state = CONN_SNIFF;
 		conn_deadline(c, conn_conf->timeout_handshake, 1);

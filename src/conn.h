@@ -21,6 +21,5 @@ int	 conn_accept(struct listener *, int, const struct sockaddr_storage *,
 size_t	 conn_count(void);
 size_t	 conn_fds(void);
 int	 conn_evict(void);
-int	 conn_evictable(void);
 
 #endif /* CAPSULED_CONN_H */

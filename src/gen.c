@@ -20,6 +20,7 @@
 #include "gen.h"
 #include "listen.h"
 #include "log.h"
+#include "quota.h"
 #include "sandbox.h"
 #include "signer.h"
 #include "snapshot.h"
@@ -183,13 +184,17 @@ gen_log_listeners(const struct config *conf, int fresh)
 }
 
 /*
- * The generation's log files, once everything else (its helpers too)
- * has started, because this cannot be undone.  On failure the caller
- * gives the sockets back (listen_unbind) and frees conf.
+ * The generation's table of per-address limits (made after its helpers
+ * started, so that only its workers share it), then its log files,
+ * because they cannot be undone.  On failure the caller gives the
+ * sockets back (listen_unbind) and frees conf.
  */
 int
 gen_commit(struct config *conf, const char **errstr)
 {
+	conf->quota = quota_new(conf, errstr);
+	if (conf->quota == NULL && *errstr != NULL)
+		return -1;
 	return log_open(conf, errstr);
 }
 
@@ -219,5 +224,7 @@ gen_free(struct config *conf)
 	}
 	signer_free(conf->signer);
 	conf->signer = NULL;
+	quota_free(conf->quota);
+	conf->quota = NULL;
 	config_free(conf);
 }

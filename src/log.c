@@ -453,10 +453,10 @@ log_access_time(time_t when, enum access_style style)
  * front, as gmid writes it), so that the tools admins have read them:
  * the two dashes are the identity and the user Gemini has none of, the
  * last two the referrer and user agent.  STATUS is the Gemini status;
- * for Gopher, in the capsuled style, "-" (served) or 3 (an error item),
- * and in the others the numbers such tools want, 20 or 50.  Without
- * stamp (the line goes where every line gets a time already: syslog, a
- * log file) there is no TIME field.
+ * for Gopher, in the capsuled style, "-" (served), 3 (an error item)
+ * or 44 (refused by rate-limit), and in the others the numbers such
+ * tools want, 20 or 50.  Without stamp (the line goes where every line
+ * gets a time already: syslog, a log file) there is no TIME field.
  */
 size_t
 log_access_format(char *buf, size_t size, time_t when,

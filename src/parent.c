@@ -32,6 +32,7 @@
 #include "listen.h"
 #include "msg.h"
 #include "parent.h"
+#include "quota.h"
 #include "sandbox.h"
 #include "signer.h"
 #include "snapshot.h"
@@ -52,6 +53,7 @@ struct worker {
 	int			 retired;	/* asked to go */
 	int			 gen;
 	long long		 started;	/* parent_ms() */
+	struct quota		*quota;		/* the table it counts in */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -318,6 +320,7 @@ parent_spawn(struct config *old)
 	w->sock = p[1];
 	w->gen = parent_gen;
 	w->started = parent_ms();
+	w->quota = parent_conf->quota;
 	TAILQ_INSERT_TAIL(&parent_workers, w, entry);
 	return 0;
 }
@@ -454,6 +457,13 @@ parent_reap(long long *respawn_at)
 			continue;
 		if (w->sock != -1)
 			close(w->sock);
+		/*
+		 * Its connections may still be counted in the table it
+		 * shares with the current workers (a crash, a retire that
+		 * ran out of time): the counts start again.
+		 */
+		if (parent_conf != NULL && w->quota == parent_conf->quota)
+			quota_worker_gone(parent_conf->quota, pid);
 		if (!w->retired) {
 			/* Not asked to go: replace it, but not in a loop. */
 			if (WIFSIGNALED(status))

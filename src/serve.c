@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "gopher.h"
 #include "location.h"
 #include "log.h"
+#include "quota.h"
 #include "results.h"
 #include "rules.h"
 #include "serve.h"
@@ -328,6 +330,78 @@ serve_gopher(const struct serve_in *in, const char *line, size_t len,
 	}
 	if (serve_snapshot(r, srv, path, pathlen, &sr) == -1)
 		serve_gopher_error(r, "Temporary failure");
+}
+
+/*
+ * A request past its address's rate-limit: "44 secs" on Gemini (the
+ * seconds to wait), a type-3 line saying as much on Gopher; 44 in the
+ * access log on both.
+ */
+static void
+serve_slow_down(enum proto proto, int secs, struct reply *r)
+{
+	struct buf	b;
+	char		msg[80];
+
+	buf_init(&b);
+	if (proto == PROTO_GEMINI)
+		buf_addf(&b, "44 %d\r\n", secs);
+	else {
+		snprintf(msg, sizeof(msg), "Too many requests: try again in "
+		    "%d seconds", secs);
+		gopher_error(&b, msg);
+	}
+	serve_buf(r, &b);
+	r->status = 44;
+}
+
+/* An empty reply from server srv: no bytes, no file. */
+void
+serve_reply_init(struct reply *r, struct server *srv)
+{
+	memset(r, 0, sizeof(*r));
+	r->filefd = -1;
+	r->srv = srv;
+}
+
+/*
+ * A new connection to l from peer, whose address may have no more
+ * connections open (quota.c, across every worker; counted in h): 0 to
+ * go on; -1 to close it at once, before any TLS work (Gemini); 1 to
+ * answer r, a type-3 line, and close (Gopher).
+ */
+int
+serve_admit(const struct listener *l, const struct sockaddr *peer,
+    socklen_t len, struct quota_hold *h, struct reply *r)
+{
+	if (quota_admit(l->server, peer, len, h) == 0)
+		return 0;
+	if (l->proto == PROTO_GEMINI)
+		return -1;
+	serve_reply_init(r, l->server);
+	serve_gopher_error(r, "Too many connections from your address");
+	return 1;
+}
+
+/*
+ * 1 when a request to l (the server its SNI names) from peer is past
+ * that server's rate-limit (quota.c, across every worker): r then says
+ * when to come back.
+ */
+int
+serve_rate(const struct listener *l, const char *sni,
+    const struct sockaddr *peer, socklen_t len, struct reply *r)
+{
+	struct server	*srv = config_listener_server(l, sni);
+	int		 wait;
+
+	if (srv == NULL)
+		srv = l->server;
+	if (quota_rate(srv, peer, len, &wait) == 0)
+		return 0;
+	serve_reply_init(r, srv);
+	serve_slow_down(l->proto, wait, r);
+	return 1;
 }
 
 /* A request line longer than the protocol allows. */

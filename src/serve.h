@@ -15,6 +15,7 @@
 
 struct dyn;
 struct listener;
+struct quota_hold;
 struct server;
 struct tls;
 
@@ -44,6 +45,11 @@ void	 serve_gemini(const struct serve_in *, const char *, size_t,
 	    struct reply *);
 void	 serve_gopher(const struct serve_in *, const char *, size_t,
 	    struct reply *);
+void	 serve_reply_init(struct reply *, struct server *);
 void	 serve_too_long(enum proto, struct reply *);
+int	 serve_admit(const struct listener *, const struct sockaddr *,
+	    socklen_t, struct quota_hold *, struct reply *);
+int	 serve_rate(const struct listener *, const char *,
+	    const struct sockaddr *, socklen_t, struct reply *);
 
 #endif /* CAPSULED_SERVE_H */

@@ -28,11 +28,13 @@
 #include "conn.h"
 #include "dyn.h"
 #include "dyncall.h"
+#include "evict.h"
 #include "evpool.h"
 #include "helper.h"
 #include "listen.h"
 #include "log.h"
 #include "msg.h"
+#include "quota.h"
 #include "sandbox.h"
 #include "signer.h"
 #include "snapshot.h"
@@ -57,7 +59,7 @@ static size_t			 worker_max_fds = 1024;	/* for connections */
 static int
 worker_full(void)
 {
-	return conn_fds() >= worker_max_fds && !conn_evictable();
+	return conn_fds() >= worker_max_fds && evict_count() == 0;
 }
 
 static void
@@ -332,6 +334,7 @@ worker_main(struct config *conf, int pipefd, const int *chans)
 		fatalx("event_base_new failed");
 	conn_init(worker_evbase, conf, worker_conn_changed);
 	dyn_init(worker_evbase, conf);
+	quota_worker(conf->quota);
 	if (trim_init(worker_evbase) == -1)
 		fatalx("cannot set up the memory trim");
 	tlsio_worker(conf);

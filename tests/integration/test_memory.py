@@ -35,6 +35,7 @@ CONF = """prefork 1
 timeout handshake 120
 timeout request 120
 max-connections 3000
+max-connections-per-address off
 {user}
 """
 
