@@ -9,8 +9,9 @@ test_retire.py's).
   cut 2 s after it stopped.
 - timeout handshake: with 2, a silent TLS client is closed at 2 s; a
   silent Gopher client (no handshake) is not.
-- max-connections: with 3, a fourth client waits unanswered until one
-  of the three leaves, then is served.
+- max-connections: with 3 silent clients open, a fourth is answered at
+  once: the oldest silent one is closed to make room (eviction), the
+  other two stay, and the worker never holds more than 3.
 - TIMEOUT_LINGER: after a TLS response, and after a Gopher response to
   a client that sent more than its request, the worker waits 2 s for
   the client's FIN, no longer; a client that closes is let go at once,
@@ -174,29 +175,44 @@ d = Daemon({"index.gmi": "# Capped\n"}, conf=CAP)
 try:
     w = d.workers()[0]
     s0 = sockets(w)
-    idle = [socket.create_connection(("127.0.0.1", d.gopher_port), 5)
-            for _ in range(3)]
+    idle = []
+    for _ in range(3):
+        idle.append(socket.create_connection(("127.0.0.1", d.gopher_port),
+                                             5))
+        time.sleep(0.05)        # accepted in this order
     wait_for(lambda: sockets(w) - s0 >= 3, 5)
+    held = sockets(w) - s0
     fourth = socket.create_connection(("127.0.0.1", d.gopher_port), 5)
     fourth.sendall(b"/\r\n")
-    fourth.settimeout(1)
-    try:
-        early = fourth.recv(4096)
-    except socket.timeout:
-        early = None
-    check(early is None and sockets(w) - s0 == 3,
-          "max-connections 3: a fourth client waits unanswered while "
-          "three are open", (early, sockets(w) - s0))
-    idle[0].close()
     fourth.settimeout(3)
     t0 = time.monotonic()
     try:
         r = fourth.recv(4096)
     except OSError:
         r = b""
-    check(r.startswith(b"iCapped\t") and time.monotonic() - t0 < 1,
-          "max-connections 3: it is served as soon as one leaves "
-          "(%.2f s)" % (time.monotonic() - t0), r[:40])
+    took = time.monotonic() - t0
+    idle[0].settimeout(2)
+    try:
+        first_closed = idle[0].recv(1) == b""
+    except OSError:
+        first_closed = True
+    others = []
+    for s in idle[1:]:
+        s.setblocking(False)
+        try:
+            others.append(s.recv(1) != b"")
+        except BlockingIOError:
+            others.append(True)
+        except OSError:
+            others.append(False)
+    check(r.startswith(b"iCapped\t") and took < 1,
+          "max-connections 3: a fourth client is answered at once while "
+          "three silent ones hold the table (%.2f s)" % took, r[:40])
+    check(held == 3 and first_closed and all(others) and
+          "connection table full" in d.logtext(),
+          "max-connections 3: the oldest silent one was closed to make "
+          "room, the other two stay, the worker held 3",
+          (held, first_closed, others))
     for s in idle[1:] + [fourth]:
         s.close()
 finally:
