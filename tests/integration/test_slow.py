@@ -29,10 +29,20 @@ import subprocess
 import threading
 import time
 
-from harness import (check, client_context, Daemon, done, gemini_raw,
-                     gopher_menu, plain_raw, plan, ragged, wait_for)
+from harness import (SERVER, check, client_context, Daemon, done,
+                     gemini_raw, gopher_menu, plain_raw, plan, ragged,
+                     wait_for)
 
 plan(33)
+
+
+
+def uncapped(workers):
+    """The default flags as a config, without max-connections-per-address:
+    every client here is 127.0.0.1, and the deadlines are what is tested."""
+    return ("{user}prefork %d\nmax-connections-per-address off\n"
+            % workers) + SERVER
+
 
 DEADLINE = 10           # the documented default of every deadline
 LATE = 4.5              # generous margin for a loaded 2-core machine
@@ -163,7 +173,7 @@ class Conn:
 
 
 files = {"index.gmi": "# Home\n", "big.bin": os.urandom(16 << 20)}
-d = Daemon(files, workers=2)
+d = Daemon(files, conf=uncapped(2))
 try:
     workers = d.workers()
     latencies(d, 2)                     # warm up (conn cache, pages)
@@ -366,7 +376,7 @@ finally:
 check(rc == 0, "slow: SIGTERM ends the daemon with status 0", rc)
 
 # 3a. The cap on connections comes from RLIMIT_NOFILE.
-d = Daemon({"index.gmi": "# Home\n"}, workers=1, start=False)
+d = Daemon({"index.gmi": "# Home\n"}, conf=uncapped(1), start=False)
 d.argv = ["prlimit", "--nofile=64:64", "--"] + d.argv
 d.start()
 try:
@@ -408,8 +418,8 @@ def streamed(pid):
 
 
 STREAM = os.urandom(8 << 20)
-d = Daemon({"index.gmi": "# Home\n", "stream.bin": STREAM}, workers=1,
-           start=False)
+d = Daemon({"index.gmi": "# Home\n", "stream.bin": STREAM},
+           conf=uncapped(1), start=False)
 d.argv = ["prlimit", "--nofile=64:64", "--"] + d.argv
 d.start()
 try:
@@ -466,7 +476,7 @@ finally:
     d.stop()
 
 # 3c. Out of descriptors (EMFILE): pause, do not spin, resume.
-d = Daemon({"index.gmi": "# Home\n"}, workers=1)
+d = Daemon({"index.gmi": "# Home\n"}, conf=uncapped(1))
 try:
     w = d.workers()[0]
     limit = fd_count(w) + 20
