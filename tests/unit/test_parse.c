@@ -165,6 +165,32 @@ static const struct bad_test bad_tests[] = {
 	    "t.conf:1: timeout request: 3601 is out of range (1 to 3600)" },
 	{ "timeout twice", "timeout request 5\ntimeout request 6\n" MINIMAL,
 	    "t.conf:2: timeout request given twice" },
+	{ "max-connections-per-address 0",
+	    "max-connections-per-address 0\n" MINIMAL,
+	    "t.conf:1: max-connections-per-address: 0 is out of range "
+	    "(1 to 4095)" },
+	{ "max-connections-per-address past its 12 bits",
+	    "max-connections-per-address 4096\n" MINIMAL,
+	    "t.conf:1: max-connections-per-address: 4096 is out of range "
+	    "(1 to 4095)" },
+	{ "max-connections-per-address twice in a server",
+	    SRV("a", "\tmax-connections-per-address 2\n"
+	    "\tmax-connections-per-address 3\n"),
+	    "t.conf:6: max-connections-per-address given twice" },
+	{ "rate-limit without seconds", "rate-limit 10\n" MINIMAL,
+	    "t.conf:1: expected a number, got end of line" },
+	{ "rate-limit seconds range", "rate-limit 10 86401\n" MINIMAL,
+	    "t.conf:1: rate-limit seconds: 86401 is out of range "
+	    "(1 to 86400)" },
+	{ "rate-limit requests range", "rate-limit 1000001 60\n" MINIMAL,
+	    "t.conf:1: rate-limit: 1000001 is out of range (1 to 1000000)" },
+	{ "address-table too small", "address-table 1023\n" MINIMAL,
+	    "t.conf:1: address-table: 1023 is out of range (1024 to "
+	    "4194304)" },
+	{ "ipv6-prefix in a server", SRV("a", "\tipv6-prefix 48\n"),
+	    "t.conf:5: ipv6-prefix is not allowed in a server block" },
+	{ "ipv6-prefix too short", "ipv6-prefix 8\n" MINIMAL,
+	    "t.conf:1: ipv6-prefix: 8 is out of range (16 to 128)" },
 	{ "max-connections range", "max-connections 0\n" MINIMAL,
 	    "t.conf:1: max-connections: 0 is out of range (1 to 1000000)" },
 	{ "max-connections huge", "max-connections 99999999999999999999\n"
@@ -930,6 +956,45 @@ check_no_tickets(const struct config *conf, char *why, size_t len)
 	return 1;
 }
 
+/* The per-address limits: defaults, global values, a server's own. */
+static int
+check_quota_defaults(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*s = TAILQ_FIRST(&conf->servers);
+
+	if (conf->per_address != 32 || conf->rate_requests != 0 ||
+	    conf->address_table != 65536 || conf->ipv6_prefix != 64 ||
+	    s->per_address != -1 || s->rate_requests != -1) {
+		snprintf(why, len, "cap %d rate %d table %d prefix %d, server "
+		    "%d %d", conf->per_address, conf->rate_requests,
+		    conf->address_table, conf->ipv6_prefix, s->per_address,
+		    s->rate_requests);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_quota(const struct config *conf, char *why, size_t len)
+{
+	const struct server	*a = TAILQ_FIRST(&conf->servers);
+	const struct server	*b = TAILQ_NEXT(a, entry);
+
+	if (conf->per_address != 0 || conf->rate_requests != 60 ||
+	    conf->rate_seconds != 30 || conf->address_table != 2000 ||
+	    conf->ipv6_prefix != 48 || a->per_address != 8 ||
+	    a->rate_requests != 0 || b->per_address != -1 ||
+	    b->rate_requests != 5 || b->rate_seconds != 1) {
+		snprintf(why, len, "cap %d rate %d/%d table %d prefix %d, a "
+		    "%d %d, b %d %d/%d", conf->per_address, conf->rate_requests,
+		    conf->rate_seconds, conf->address_table, conf->ipv6_prefix,
+		    a->per_address, a->rate_requests, b->per_address,
+		    b->rate_requests, b->rate_seconds);
+		return 0;
+	}
+	return 1;
+}
+
 /* The locations of check's config, each as written. */
 static int
 check_locations(const struct config *conf, char *why, size_t len)
@@ -1281,6 +1346,14 @@ static const struct good_test good_tests[] = {
 	{ "gopher wrap: the default", SRV("a", "\tlisten gopher on "
 	    "127.0.0.1 port 70\n") SRV("b", "\tlisten gopher on 127.0.0.1 "
 	    "port 71\n"), check_wrap_default },
+	{ "per-address limits: the defaults", MINIMAL, check_quota_defaults },
+	{ "per-address limits: global, and each server's own",
+	    "max-connections-per-address off\nrate-limit 60 30\n"
+	    "address-table 2000\nipv6-prefix 48\n"
+	    SRV("a", "\tmax-connections-per-address 8\n\trate-limit off\n"
+	    "\tlisten gemini on 127.0.0.1 port 1965\n")
+	    SRV("b", "\trate-limit 5 1\n"
+	    "\tlisten gemini on 127.0.0.1 port 1966\n"), check_quota },
 	{ "session-tickets 3600", "session-tickets 3600\n" MINIMAL,
 	    check_tickets },
 	{ "session-tickets off", "session-tickets off\n" MINIMAL,
