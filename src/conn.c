@@ -69,7 +69,7 @@ struct conn {
 	char			*owned;		/* a reply built for this conn */
 	struct source		 src;		/* after wp: a file, a script */
 	int			 status;
-	int			 acked;		/* Finished ACKed at once */
+	int			 acked;		/* Finished ACKed: conn_quickack */
 	size_t			 sent;
 	size_t			 lingered;
 	struct sockaddr_storage	 peer;
@@ -318,6 +318,13 @@ conn_answer(struct conn *c, struct reply *r)
 			return;
 		}
 	}
+	/*
+	 * Reply, close_notify and FIN in as few packets as fit (sock.c);
+	 * not a script's, whose bytes come when it writes them (a corked
+	 * partial segment waits up to 200 ms).
+	 */
+	if (c->tls != NULL && r->dyn == NULL)
+		sock_cork(c->fd);
 	c->state = CONN_WRITE;
 	conn_deadline(c, conn_conf->timeout_response, 0);
 	conn_write(c);
@@ -363,14 +370,24 @@ conn_too_long(struct conn *c, const char *line, size_t len)
 	conn_answer(c, &r);
 }
 
-/* The handshake is done and the request is not here yet: ACK now. */
-static void
+/*
+ * The handshake is done and the request is not here yet: ACK now (a
+ * client with Nagle on waits for it).  Unless the request came in the
+ * meantime: then 1, read it, and its ACK rides on the response.  One
+ * such second look per connection (acked: 1 looked, 2 ACKed).
+ */
+static int
 conn_quickack(struct conn *c)
 {
-	if (c->tls == NULL || c->acked)
-		return;
-	c->acked = 1;
+	if (c->tls == NULL || c->acked == 2)
+		return 0;
+	if (c->acked == 0 && sock_unread(c->fd)) {
+		c->acked = 1;
+		return 1;
+	}
+	c->acked = 2;
 	sock_quickack(c->fd);
+	return 0;
 }
 
 /* Bytes have come: no longer silent (for eviction: evict.c). */
@@ -400,7 +417,8 @@ conn_read(struct conn *c)
 		p = c->rlen > 0 ? c->rbuf + c->rlen : conn_scratch;
 		res = conn_io_read(c, p, cap - c->rlen, &n);
 		if (conn_wait(c, res)) {
-			conn_quickack(c);
+			if (conn_quickack(c))
+				continue;
 			return;
 		}
 		if (res != IO_DONE) {
@@ -632,6 +650,7 @@ conn_start(struct conn *c)
 	if (c->l->proto == PROTO_GEMINI) {
 		c->state = CONN_SNIFF;
 		conn_deadline(c, conn_conf->timeout_handshake, 1);
+		sock_delayack(c->fd);	/* fewer packets: sock.c */
 		conn_want(c, EV_READ);
 	} else if (c->l->flags & LISTEN_TLS) {
 		c->state = CONN_SNIFF;

@@ -11,7 +11,8 @@
  * Worker: files may only be opened for reading (openat with a write,
  * create, truncate or append flag kills; openat2, whose flags seccomp
  * cannot see, fails with ENOSYS so that beneath.c uses openat);
- * memory never becomes executable; setsockopt only sets TCP_QUICKACK;
+ * memory never becomes executable; setsockopt only sets TCP_QUICKACK
+ * and TCP_CORK;
  * no fork, exec, bind, connect, kill, ptrace.  Spawner: its channels,
  * and opening files for reading (openat2 too: Landlock keeps it to
  * reading beneath the capsule roots).  Key process: its channels
@@ -111,15 +112,16 @@
 #define SC_OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | \
 			    (O_TMPFILE & ~O_DIRECTORY))
 
-/* setsockopt() of exactly one option; any other fails with EPERM. */
-#define SC_ALLOW_SOCKOPT(level, name)					\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 6),	\
+/* setsockopt() of two options of one level; any other fails with EPERM. */
+#define SC_ALLOW_SOCKOPTS(level, a, b)					\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setsockopt, 0, 7),	\
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(1)),		\
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (level), 0, 3),		\
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(2)),		\
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (name), 0, 1),		\
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
-	BPF_STMT(BPF_RET | BPF_K, SC_RET_ERRNO(EPERM))
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (a), 2, 0),		\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (b), 1, 0),		\
+	BPF_STMT(BPF_RET | BPF_K, SC_RET_ERRNO(EPERM)),			\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 /* The start every filter shares: the architecture, the call number. */
 #ifdef __x86_64__
@@ -226,7 +228,7 @@ static const struct sock_filter seccomp_worker[] = {
 	SC_ALLOW(__NR_shutdown),
 	SC_ALLOW(__NR_getsockname),
 #ifdef __NR_setsockopt
-	SC_ALLOW_SOCKOPT(IPPROTO_TCP, TCP_QUICKACK),
+	SC_ALLOW_SOCKOPTS(IPPROTO_TCP, TCP_QUICKACK, TCP_CORK),
 #endif
 #ifdef __NR_socketcall
 	SC_ALLOW(__NR_socketcall),	/* i386: the socket calls */

@@ -80,17 +80,47 @@ sock_unread(int fd)
 }
 
 /*
- * Send the pending ACK now.  A client with Nagle on (OpenSSL's
- * s_client, Python, ...) holds its request until we ACK its Finished,
- * and with no session ticket to send our kernel delays that ACK by
- * 40 ms.  A failure only costs latency.
+ * Send the pending ACK now, then go back to delaying ACKs.  A client
+ * with Nagle on (OpenSSL's s_client, Python, ...) holds its request
+ * until we ACK its Finished, and with no session ticket to send our
+ * kernel delays that ACK by 40 ms.  The value 2 (Linux 4.20 and later;
+ * older kernels read it as 1) acks what has come and then delays again,
+ * so that the request's own ACK rides on the response instead of being
+ * a packet of its own.  A failure only costs latency.
  */
 void
 sock_quickack(int fd)
 {
+	int	v = 2;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v));
+}
+
+/*
+ * Delay ACKs from the start (Linux acks the first segments of a
+ * connection at once): the ClientHello's ACK then rides on our
+ * handshake flight.  A failure costs one packet.
+ */
+void
+sock_delayack(int fd)
+{
+	int	v = 0;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v));
+}
+
+/*
+ * Hold partial segments while a reply is written: the reply, TLS's
+ * close_notify and the FIN that shutdown() adds (which pushes whatever
+ * is held) leave in as few packets as fit.  Full segments still go at
+ * once.  A failure costs packets.
+ */
+void
+sock_cork(int fd)
+{
 	int	on = 1;
 
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }
 
 /*

@@ -56,7 +56,7 @@ O_DIRECTORY, O_TMPFILE = 0o200000, 0o20200000
 PROT_READ, PROT_EXEC = 1, 4
 MAP_PRIVATE_ANON = 0x22
 SOL_SOCKET, SO_REUSEADDR = 1, 2
-IPPROTO_TCP, TCP_NODELAY, TCP_QUICKACK = 6, 1, 12
+IPPROTO_TCP, TCP_NODELAY, TCP_QUICKACK, TCP_CORK = 6, 1, 12, 3
 ENOENT, EPERM, EACCES, ENOTDIR, ENOSYS = 2, 1, 13, 20, 38
 
 
@@ -246,17 +246,22 @@ try:
     check(results == [("ret", -EPERM), ("ret", -EACCES), ("ret", -EACCES)],
           "worker: setsockopt SO_REUSEADDR (EPERM), socket and connect "
           "(EACCES) fail without killing", results)
-    r = inject(w, "setsockopt", 9999, IPPROTO_TCP, TCP_QUICKACK, "b:4", 4)
-    check(r[0] == "ret" and r[1] != -EPERM, "worker: setsockopt "
-          "TCP_QUICKACK is let through (the one option it sets)", r)
+    r = [inject(w, "setsockopt", 9999, IPPROTO_TCP, opt, "b:4", 4)
+         for opt in (TCP_QUICKACK, TCP_CORK)]
+    check(all(x[0] == "ret" and x[1] != -EPERM for x in r), "worker: "
+          "setsockopt TCP_QUICKACK and TCP_CORK are let through (the two "
+          "options it sets)", r)
     # The level and the option are checked each on its own.
     results = [inject(w, "setsockopt", 9999, IPPROTO_TCP, TCP_NODELAY,
                       "b:4", 4),
                inject(w, "setsockopt", 9999, SOL_SOCKET, TCP_QUICKACK,
+                      "b:4", 4),
+               inject(w, "setsockopt", 9999, SOL_SOCKET, TCP_CORK,
                       "b:4", 4)]
-    check(results == [("ret", -EPERM), ("ret", -EPERM)],
+    check(results == [("ret", -EPERM)] * 3,
           "worker: setsockopt of another TCP option, and of TCP_QUICKACK's "
-          "number at the socket level, fail (EPERM)", results)
+          "and TCP_CORK's numbers at the socket level, fail (EPERM)",
+          results)
 
     # What is on the list is let through: mmap and mprotect without
     # PROT_EXEC, and each other call, with arguments that harm nothing
