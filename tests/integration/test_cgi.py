@@ -116,6 +116,7 @@ FILES.update({"cgi/" + k: v for k, v in SCRIPTS.items()})
 
 CONF = """{user}timeout cgi 3
 max-scripts 100
+max-connections-per-address off
 server "localhost" {{
 \troot "{root}"
 \tcert "{crt}"

@@ -305,7 +305,8 @@ os.chmod(SOCKDIR, 0o777)        # fcgiwrap, as the workers' user, binds here
 WRAP_SOCK = os.path.join(SOCKDIR, "fcgiwrap.sock")
 PY_SOCK = os.path.join(SOCKDIR, "py.sock")
 
-CONF = """{user}server "localhost" {{
+CONF = """{user}max-connections-per-address off
+server "localhost" {{
 \troot "{root}"
 \tcert "{crt}"
 \tkey "{key}"
