@@ -69,7 +69,7 @@ struct conn {
 	char			*owned;		/* a reply built for this conn */
 	struct source		 src;		/* after wp: a file, a script */
 	int			 status;
-	int			 acked;		/* Finished ACKed: conn_quickack */
+	int			 acked;		/* sock_ack_late() */
 	size_t			 sent;
 	size_t			 lingered;
 	struct sockaddr_storage	 peer;
@@ -318,11 +318,7 @@ conn_answer(struct conn *c, struct reply *r)
 			return;
 		}
 	}
-	/*
-	 * Reply, close_notify and FIN in as few packets as fit (sock.c);
-	 * not a script's, whose bytes come when it writes them (a corked
-	 * partial segment waits up to 200 ms).
-	 */
+	/* Fewer packets (sock.c); not a script's, which come when written. */
 	if (c->tls != NULL && r->dyn == NULL)
 		sock_cork(c->fd);
 	c->state = CONN_WRITE;
@@ -371,34 +367,6 @@ conn_too_long(struct conn *c, const char *line, size_t len)
 }
 
 /*
- * The handshake is done and the request is not here yet: ACK now (a
- * client with Nagle on waits for it).  Unless the request came in the
- * meantime: then 1, read it, and its ACK rides on the response.  One
- * such second look per connection (acked: 1 looked, 2 ACKed).
- */
-static int
-conn_quickack(struct conn *c)
-{
-	if (c->tls == NULL || c->acked == 2)
-		return 0;
-	if (c->acked == 0 && sock_unread(c->fd)) {
-		c->acked = 1;
-		return 1;
-	}
-	c->acked = 2;
-	sock_quickack(c->fd);
-	return 0;
-}
-
-/* Bytes have come: no longer silent (for eviction: evict.c). */
-static void
-conn_started(struct conn *c)
-{
-	if (c->wait.queued == 1 + EVICT_SILENT)
-		evict_wait(&c->wait, EVICT_STARTED, c);
-}
-
-/*
  * Read until the request line is complete.  The common case (the whole
  * line in one read) is handled from a shared scratch buffer; only a
  * request that arrives in pieces gets a buffer of its own.
@@ -417,8 +385,8 @@ conn_read(struct conn *c)
 		p = c->rlen > 0 ? c->rbuf + c->rlen : conn_scratch;
 		res = conn_io_read(c, p, cap - c->rlen, &n);
 		if (conn_wait(c, res)) {
-			if (conn_quickack(c))
-				continue;
+			if (c->tls != NULL && sock_ack_late(c->fd, &c->acked))
+				continue;	/* the request came meanwhile */
 			return;
 		}
 		if (res != IO_DONE) {
@@ -445,7 +413,7 @@ conn_read(struct conn *c)
 			conn_too_long(c, p, len);
 			return;
 		}
-		conn_started(c);
+		evict_started(&c->wait, c);
 		if (c->rlen == 0) {
 			if (c->rbuf == NULL &&
 			    (c->rbuf = malloc(GOPHER_REQUEST_MAX + 2)) == NULL) {
@@ -733,7 +701,7 @@ conn_io(int fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	conn_started(c);	/* readable after a wait: bytes are in */
+	evict_started(&c->wait, c);	/* readable: bytes are in */
 	switch (c->state) {
 	case CONN_PROXY:
 		conn_proxy(c);

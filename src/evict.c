@@ -58,6 +58,14 @@ evict_done(struct evict_entry *e)
 	evict_n--;
 }
 
+/* Bytes have come: a silent connection moves to the started queue. */
+void
+evict_started(struct evict_entry *e, void *owner)
+{
+	if (e->queued == 1 + EVICT_SILENT)
+		evict_wait(e, EVICT_STARTED, owner);
+}
+
 /* Say how many went, at most once per interval. */
 static void
 evict_log(void)

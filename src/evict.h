@@ -28,6 +28,7 @@ struct evict_entry {
 
 void	 evict_wait(struct evict_entry *, enum evict_class, void *);
 void	 evict_done(struct evict_entry *);
+void	 evict_started(struct evict_entry *, void *);
 void	*evict_pick(void);
 size_t	 evict_count(void);
 

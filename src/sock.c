@@ -97,6 +97,26 @@ sock_quickack(int fd)
 }
 
 /*
+ * The handshake is done and the request is not here yet: ACK now, a
+ * client with Nagle on waiting for it.  Unless the request came in the
+ * meantime: then 1, read it, and its ACK rides on the response.  One
+ * such second look per connection; *state: 0, 1 looked, 2 ACKed.
+ */
+int
+sock_ack_late(int fd, int *state)
+{
+	if (*state == 2)
+		return 0;
+	if (*state == 0 && sock_unread(fd)) {
+		*state = 1;
+		return 1;
+	}
+	*state = 2;
+	sock_quickack(fd);
+	return 0;
+}
+
+/*
  * Delay ACKs from the start (Linux acks the first segments of a
  * connection at once): the ClientHello's ACK then rides on our
  * handshake flight.  A failure costs one packet.

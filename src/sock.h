@@ -18,6 +18,7 @@ enum io_result	 sock_write(int, const void *, size_t, size_t *);
 int		 sock_peek(int, unsigned char *);
 int		 sock_unread(int);
 void		 sock_quickack(int);
+int		 sock_ack_late(int, int *);
 void		 sock_delayack(int);
 void		 sock_cork(int);
 int		 sock_proxy(int, unsigned char *, size_t *,
