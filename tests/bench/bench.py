@@ -27,11 +27,16 @@ on loopback, every run bounded in request count and time:
      script, side by side: requests/s, p50/p99, server CPU per request
      (capsuled's processes without the scripts they run) and the
      script's or responder's own CPU per request.
+  9. Under abuse (issue 14): one worker's memory for 10,000 held
+     connections (silent, mid-handshake, after the handshake; Gemini and
+     Gopher ports), memory back after 3 bursts, a reader while attackers
+     hold a full table, packets per request under tcpdump, and what the
+     per-address limits cost per request.
 
 Each measurement runs BENCH_REPEAT times (default 3); the median is
 shown.  Environment: BENCH_QUICK=1 for a short smoke run, BENCH_ONLY=
-"table,bytes,locations,idle,burst,reload,scale,gemlog,dynamic" to run
-some sections only,
+"table,bytes,locations,idle,burst,reload,scale,gemlog,dynamic,abuse"
+to run some sections only,
 CAPSULED=path to measure another build.  The numbers go to stdout;
 BENCH_JSON=path also writes them as JSON.
 """
@@ -257,44 +262,40 @@ def pss_kb(pid):
 
 
 class Capsuled:
+    """capsuled on two free loopback ports, from a config file.  limits:
+    lines at its top for the per-address limits, off by default: every
+    connection of the load generator comes from 127.0.0.1, and the
+    default max-connections-per-address (32) would refuse most of them."""
+
     def __init__(self, root, crt, key, workers=1, pin=True, timeout=None,
-                 locations=0, server_extra=None):
+                 locations=0, server_extra=None,
+                 limits="max-connections-per-address off\n", extra=""):
         self.gemini = free_port()
         self.gopher = free_port()
         self.log = os.path.join(TMP, "capsuled-%d.log" % self.gemini)
-        if timeout is None and not locations and server_extra is None:
-            argv = [CAPSULED, "-d", "-H", "localhost",
-                    "-p", "127.0.0.1:%d" % self.gemini,
-                    "-g", "127.0.0.1:%d" % self.gopher,
-                    "-c", crt, "-k", key, "-j", str(workers)]
+        conf = os.path.join(TMP, "capsuled-%d.conf" % self.gemini)
+        with open(conf, "w") as f:
+            f.write("prefork %d\n" % workers)
+            f.write(limits + extra)
+            if timeout is not None:
+                f.write("timeout handshake %d\ntimeout request %d\n"
+                        % (timeout, timeout))
             if os.geteuid() == 0:
-                argv += ["-u", "nobody"]
-            argv.append(root)
-        else:
-            # Longer handshake and request deadlines, and locations,
-            # need a config file.
-            conf = os.path.join(TMP, "capsuled-%d.conf" % self.gemini)
-            with open(conf, "w") as f:
-                f.write("prefork %d\n" % workers)
-                if timeout is not None:
-                    f.write("timeout handshake %d\ntimeout request %d\n"
-                            % (timeout, timeout))
-                if os.geteuid() == 0:
-                    f.write('user "nobody"\n')
-                f.write('server "localhost" {\n\troot "%s"\n\tcert "%s"\n'
-                        '\tkey "%s"\n\tlisten gemini on 127.0.0.1 port %d\n'
-                        '\tlisten gopher on 127.0.0.1 port %d\n'
-                        % (root, crt, key, self.gemini, self.gopher))
-                # The last one covers every path, so that every request
-                # falls under a location: the hit path's worst case.
-                for i in range(locations - 1):
-                    f.write('\tlocation "/area%d/*" { block return 51 '
-                            '"gone %%p" }\n' % i)
-                if locations:
-                    f.write('\tlocation "*" { lang "en" }\n')
-                f.write(server_extra or "")
-                f.write("}\n")
-            argv = [CAPSULED, "-d", "-f", conf]
+                f.write('user "nobody"\n')
+            f.write('server "localhost" {\n\troot "%s"\n\tcert "%s"\n'
+                    '\tkey "%s"\n\tlisten gemini on 127.0.0.1 port %d\n'
+                    '\tlisten gopher on 127.0.0.1 port %d\n'
+                    % (root, crt, key, self.gemini, self.gopher))
+            # The last one covers every path, so that every request
+            # falls under a location: the hit path's worst case.
+            for i in range(locations - 1):
+                f.write('\tlocation "/area%d/*" { block return 51 '
+                        '"gone %%p" }\n' % i)
+            if locations:
+                f.write('\tlocation "*" { lang "en" }\n')
+            f.write(server_extra or "")
+            f.write("}\n")
+        argv = [CAPSULED, "-d", "-f", conf]
         if pin:
             argv = ["taskset", "-c", SERVER_CPU] + argv
         self.logf = open(self.log, "wb")
@@ -1185,6 +1186,263 @@ def dynamic_row(proto, kind, name, srv, path, conc, size, responder):
 
 # Main --------------------------------------------------------------
 
+# 9. Under abuse (issue 14) ------------------------------------------
+
+def worker_kb(caps):
+    w = workers_of(caps.pid)
+    return status_kb(w[0], "VmRSS") if w else 0
+
+
+def worker_fds(caps):
+    w = workers_of(caps.pid)
+    try:
+        return len(os.listdir("/proc/%d/fd" % w[0])) if w else 0
+    except OSError:
+        return 0
+
+
+def settled_kb(caps, fds, seconds=30.0):
+    """The worker's RSS once its descriptors are back to fds (it has
+    closed what was held; at most seconds) and a second has passed."""
+    end = time.time() + seconds
+    while time.time() < end and worker_fds(caps) > fds + 2:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return worker_kb(caps)
+
+
+def hold_idle(port, args, count, ramp):
+    """loadgen -i holding count connections: (process, its ready line)."""
+    argv = ["taskset", "-c", LOAD_CPU, LOADGEN, "-i", "-c", str(count),
+            "-C", str(ramp), "-t", "120", "-T", "60"] + \
+        [str(a) for a in args] + ["127.0.0.1", str(port), "x"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    STARTED.append(p)
+    ready = p.stdout.readline()
+    if not ready.startswith("ready"):
+        p.kill()
+        raise RuntimeError("abuse loadgen: " + ready)
+    return p, parse("x " + ready.split(None, 1)[1])
+
+
+def let_go(p):
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(30)
+    return parse([x for x in out.splitlines()
+                  if x.startswith("result")][0])
+
+
+ABUSE_KINDS = (
+    # name, port, loadgen flags, ramp
+    ("Gemini port, silent (TCP, no byte)", "gemini", ["-g"], 256),
+    ("Gemini port, mid-handshake (ClientHello only)", "gemini", ["-H"], 64),
+    ("Gemini port, after the handshake", "gemini", [], 64),
+    ("Gopher port, silent", "gopher", ["-g"], 256),
+    ("Gopher port, first byte of a request", "gopher", ["-g", "-p"], 256),
+)
+
+
+def abuse_memory(root, crt, key):
+    say("")
+    say("## %d held connections, one worker's RSS (VmRSS of the worker "
+        "alone)" % IDLE_CONNS)
+    rows = []
+    for name, which, flags, ramp in ABUSE_KINDS:
+        caps = Capsuled(root, crt, key, timeout=IDLE_TIMEOUT)
+        try:
+            port = caps.gemini if which == "gemini" else caps.gopher
+            loadgen(["-n", 20, "-c", 1, "-e", "20 ", "127.0.0.1",
+                     caps.gemini, caps.url("/page.gmi")])
+            fds = worker_fds(caps)
+            before = settled_kb(caps, fds)
+            p, ready = hold_idle(port, flags, IDLE_CONNS, ramp)
+            time.sleep(0.5)
+            held_kb = worker_kb(caps)
+            probe = loadgen(["-n", 20, "-c", 1, "-e", "20 ", "127.0.0.1",
+                             caps.gemini, caps.url("/page.gmi")])
+            res = let_go(p)
+            after = settled_kb(caps, fds)
+        finally:
+            caps.stop()
+        held = int(ready["held"])
+        per = (held_kb - before) / max(held, 1)
+        row = {"kind": name, "held": held, "before_kb": before,
+               "held_kb": held_kb, "after_kb": after, "per_kb": per,
+               "server_closed": res["server_closed"],
+               "probe_max_ms": probe["max_us"] / 1e3,
+               "probe_ok": probe["ok"]}
+        rows.append(row)
+        say("%-46s %5d held: %6.1f -> %6.1f MiB (+%.1f MiB, %.2f KiB "
+            "each), after %6.1f MiB; a reader meanwhile %d/20, max "
+            "%.1f ms" % (name, held, before / 1024, held_kb / 1024,
+                         (held_kb - before) / 1024, per, after / 1024,
+                         probe["ok"], probe["max_us"] / 1e3))
+    silent, tls = rows[0], rows[2]
+    say("silent on the Gemini port: +%.1f MiB (target <= 30 MiB): %s"
+        % ((silent["held_kb"] - silent["before_kb"]) / 1024,
+           "n/a (quick run)" if QUICK else "met" if
+           silent["held_kb"] - silent["before_kb"] <= 30 * 1024 and
+           silent["held"] >= IDLE_CONNS else "NOT met"))
+    say("idle TLS after the handshake: %.1f KiB each (target < 20 KiB): %s"
+        % (tls["per_kb"], "met" if tls["per_kb"] < 20 else "NOT met"))
+    RESULTS["abuse_memory"] = rows
+
+
+def abuse_rounds(root, crt, key, rounds=3):
+    say("")
+    say("## Memory back after a burst: %d rounds of %d TLS connections "
+        "held after their handshake, then closed (worker VmRSS)"
+        % (rounds, IDLE_CONNS))
+    caps = Capsuled(root, crt, key, timeout=IDLE_TIMEOUT)
+    out = []
+    try:
+        loadgen(["-n", 20, "-c", 1, "-e", "20 ", "127.0.0.1", caps.gemini,
+                 caps.url("/page.gmi")])
+        fds = worker_fds(caps)
+        start = settled_kb(caps, fds)
+        for i in range(rounds):
+            p, ready = hold_idle(caps.gemini, [], IDLE_CONNS, 64)
+            time.sleep(0.5)
+            peak = worker_kb(caps)
+            let_go(p)
+            after = settled_kb(caps, fds)
+            out.append({"held": int(ready["held"]), "peak_kb": peak,
+                        "after_kb": after})
+            say("round %d: %d held, peak %.1f MiB, after %.1f MiB "
+                "(start %.1f MiB)" % (i + 1, ready["held"], peak / 1024,
+                                     after / 1024, start / 1024))
+    finally:
+        caps.stop()
+    worst = max(r["after_kb"] for r in out) - start
+    growth = out[-1]["after_kb"] - out[0]["after_kb"]
+    say("after each burst within %.1f MiB of the start (target <= 16 "
+        "MiB): %s; round %d against round 1: %+.1f MiB (target: no "
+        "growth): %s" % (worst / 1024, "met" if worst <= 16 * 1024 else
+                         "NOT met", rounds, growth / 1024,
+                         "met" if growth <= 1024 else "NOT met"))
+    RESULTS["abuse_rounds"] = {"start_kb": start, "rounds": out}
+
+
+def abuse_full_table(root, crt, key):
+    say("")
+    say("## A full table (max-connections 100) held by 300 attackers, a "
+        "reader meanwhile (20 requests, one at a time)")
+    rows = []
+    for name, flags, ramp in (("silent", ["-g"], 300),
+                              ("mid-handshake", ["-H"], 64)):
+        caps = Capsuled(root, crt, key, timeout=IDLE_TIMEOUT,
+                        extra="max-connections 100\n")
+        try:
+            p, ready = hold_idle(caps.gemini, flags, 300, ramp)
+            time.sleep(0.5)
+            probe = loadgen(["-n", 20, "-c", 1, "-T", 10, "-e", "20 ",
+                             "127.0.0.1", caps.gemini,
+                             caps.url("/page.gmi")])
+            res = let_go(p)
+        finally:
+            caps.stop()
+        rows.append({"attackers": name, "probe": probe,
+                     "server_closed": res["server_closed"]})
+        say("%-13s attackers: reader %d/20 answered, p50 %.1f ms, max %.1f "
+            "ms (target < 1 s): %s; attackers closed to make room: %d"
+            % (name, probe["ok"], probe["p50_us"] / 1e3,
+               probe["max_us"] / 1e3, "met" if probe["ok"] == 20 and
+               probe["max_us"] < 1e6 else "NOT met",
+               res["server_closed"]))
+    RESULTS["abuse_full_table"] = rows
+
+
+def abuse_packets(caps, n=100):
+    """Packets per Gemini request on lo, counted by tcpdump, over the
+    connections seen whole (from the client's SYN)."""
+    if shutil.which("tcpdump") is None or os.geteuid() != 0:
+        say("packets: skipped (needs tcpdump and root)")
+        return
+    pcap = os.path.join(TMP, "lo.pcap")
+    td = subprocess.Popen(["tcpdump", "-i", "lo", "-nn", "-s", "128",
+                           "-B", "8192", "-U", "-c", str(n * 40), "-w",
+                           pcap, "tcp port %d" % caps.gemini],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    STARTED.append(td)
+    td.stderr.readline()                # "listening on lo ..."
+    time.sleep(1)
+    r = loadgen(["-n", n, "-c", 1, "-e", "20 ", "127.0.0.1", caps.gemini,
+                 caps.url("/page.gmi")])
+    time.sleep(1)
+    td.send_signal(signal.SIGINT)
+    td.wait(10)
+    lines = subprocess.run(["tcpdump", "-r", pcap, "-nn"],
+                           capture_output=True, text=True).stdout
+    srv = "127.0.0.1.%d" % caps.gemini
+    conns = {}                          # client port: [to client, to us]
+    for x in lines.splitlines():
+        f = x.split()
+        if len(f) < 6 or f[1] != "IP":
+            continue
+        src, dst = f[2], f[4].rstrip(":")
+        client = dst if src == srv else src
+        if src != srv and "[S]," in x:
+            conns[client] = [0, 0]
+        if client in conns:
+            conns[client][0 if src == srv else 1] += 1
+    whole = len(conns)
+    to_c = sum(v[0] for v in conns.values())
+    to_s = sum(v[1] for v in conns.values())
+    per = to_c / max(whole, 1)
+    say("")
+    say("## Packets per Gemini request (3 KB page), tcpdump -i lo, %d "
+        "requests one at a time, %d connections seen whole"
+        % (r["ok"], whole))
+    say("server->client %.2f packets, client->server %.2f (target <= 6 "
+        "server->client): %s" % (per, to_s / max(whole, 1),
+                                 "met" if per <= 6 and whole else
+                                 "NOT met"))
+    RESULTS["abuse_packets"] = {"conns": whole, "to_client": to_c,
+                                "to_server": to_s}
+
+
+def abuse_cost(root, crt, key):
+    """CPU per Gemini request with the limits on and off."""
+    n = 500 if QUICK else 4000
+    on = ("max-connections-per-address %d\nrate-limit 1000000 60\n"
+          % 4095)
+    res = {"off": [], "on": []}
+    for _ in range(REPEAT):
+        for which, lim in (("off", "max-connections-per-address off\n"),
+                           ("on", on)):
+            caps = Capsuled(root, crt, key, limits=lim)
+            try:
+                res[which].append(measure(caps.pid, [
+                    "-c", 16, "-n", n, "-t", 60, "-e", "20 ", "127.0.0.1",
+                    caps.gemini, caps.url("/page.gmi")]))
+            finally:
+                caps.stop()
+    off, onr = median_of(res["off"]), median_of(res["on"])
+    delta = (onr["cpu_us"] / off["cpu_us"] - 1) * 100 if off["cpu_us"] \
+        else 0
+    say("")
+    say("## Cost of the limits: Gemini 3 KB page, c=16, %d requests, "
+        "median of %d" % (n, REPEAT))
+    say("limits off %.1f us/request, on (cap 4095, rate-limit 1000000 60) "
+        "%.1f us/request: %+.1f %% (target: within 2 %%): %s"
+        % (off["cpu_us"], onr["cpu_us"], delta,
+           "met" if delta <= 2 else "NOT met"))
+    RESULTS["abuse_cost"] = {"off": off, "on": onr, "delta_pct": delta}
+
+
+def abuse_section(root, crt, key):
+    abuse_memory(root, crt, key)
+    abuse_rounds(root, crt, key)
+    abuse_full_table(root, crt, key)
+    caps = Capsuled(root, crt, key)
+    try:
+        abuse_packets(caps)
+    finally:
+        caps.stop()
+    abuse_cost(root, crt, key)
+
+
 def machine():
     model = "?"
     try:
@@ -1252,6 +1510,8 @@ def main():
         gemlog_section(crt, key)
     if section("dynamic"):
         dynamic_section(crt, key)
+    if section("abuse"):
+        abuse_section(root, crt, key)
     m["loadavg_end"] = loadavg()
     say("")
     say("load average at end %s" % m["loadavg_end"])
