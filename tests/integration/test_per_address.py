@@ -279,29 +279,35 @@ finally:
 d = Daemon({"index.gmi": "# Home\n"}, conf=PROXIED)
 try:
     gp = d.gemini_port
-    r = [gemini(gp, "127.0.0.1", header=v2_header("192.0.2.7"))
+
+    def hdr(src):
+        """The header a balancer sends: the client reached it on gp (a
+        Gemini URL must name the port the header says)."""
+        return v2_header(src, dport=gp)
+
+    r = [gemini(gp, "127.0.0.1", header=hdr("192.0.2.7"))
          for _ in range(4)]
     check(all(ok20(x) for x in r[:3]) and wait_secs(r[3]) > 0,
           "proxy: the fourth request from 192.0.2.7 (header) gets 44", r)
-    check(ok20(gemini(gp, "127.0.0.1", header=v2_header("192.0.2.8"))),
+    check(ok20(gemini(gp, "127.0.0.1", header=hdr("192.0.2.8"))),
           "proxy: 192.0.2.8 through the same balancer is served")
-    r = [gemini(gp, "127.0.0.1", header=v2_header("2001:db8::%d" % i))
+    r = [gemini(gp, "127.0.0.1", header=hdr("2001:db8::%d" % i))
          for i in range(1, 5)]
     check(all(ok20(x) for x in r[:3]) and wait_secs(r[3]) > 0,
           "proxy: 2001:db8::1..3 and then ::4 share one /64's count", r)
     check(ok20(gemini(gp, "127.0.0.1",
-                      header=v2_header("2001:db8:0:1::1"))),
+                      header=hdr("2001:db8:0:1::1"))),
           "proxy: another /64 is counted apart")
     held = []
     for _ in range(2):
         s = connect(gp, "127.0.0.1")
-        s.sendall(v2_header("192.0.2.9"))
+        s.sendall(hdr("192.0.2.9"))
         held.append(s)
     time.sleep(0.3)
     third = connect(gp, "127.0.0.1")
-    third.sendall(v2_header("192.0.2.9"))
+    third.sendall(hdr("192.0.2.9"))
     other = connect(gp, "127.0.0.1")
-    other.sendall(v2_header("192.0.2.10"))
+    other.sendall(hdr("192.0.2.10"))
     refused = closed_at_once(third)
     check(refused and all(still_open(s) for s in held) and
           still_open(other),
