@@ -75,7 +75,7 @@ SRCS =		$(PURE_SRCS) src/main.c src/load.c src/gen.c src/parent.c \
 		src/rules.c src/clientcert.c src/certgen.c \
 		src/certcheck.c src/gemlog.c src/parsedyn.c src/runner.c \
 		src/script.c src/dyncall.c src/dyn.c src/servedyn.c \
-		src/source.c src/deadline.c src/evict.c src/trim.c \
+		src/source.c src/parselimit.c src/deadline.c src/evict.c src/trim.c \
 		src/evpool.c src/quota.c
 HDRS =		$(wildcard src/*.h)
 OBJS =		$(SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -85,7 +85,7 @@ UNIT_TESTS =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 # The parser's test also needs config.c (it stubs what that pulls in).
 PARSE_OBJS =	$(BUILD)/obj/parse.o $(BUILD)/obj/parseloc.o $(BUILD)/obj/scan.o \
-		$(BUILD)/obj/parsedyn.o \
+		$(BUILD)/obj/parsedyn.o $(BUILD)/obj/parselimit.o \
 		$(BUILD)/obj/config.o
 
 # Only for tests: workers make a forbidden system call on SIGUSR2.
@@ -226,7 +226,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
 # The configuration parser's harness also needs the parser itself.
 FUZZ_PARSE_OBJS = $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/parseloc.o \
 		$(FUZZ_BUILD)/obj/scan.o $(FUZZ_BUILD)/obj/parsedyn.o \
-		$(FUZZ_BUILD)/obj/config.o
+		$(FUZZ_BUILD)/obj/parselimit.o $(FUZZ_BUILD)/obj/config.o
 
 $(FUZZ_BUILD)/fuzz_conf: tests/fuzz/fuzz_conf.c tests/fuzz/fuzz.h \
     $(FUZZ_OBJS) $(FUZZ_PARSE_OBJS)

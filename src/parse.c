@@ -27,8 +27,8 @@
 #include "feed.h"
 #include "gemtext.h"
 #include "log.h"
-#include "quota.h"
 #include "parse.h"
+#include "parselimit.h"
 #include "parseloc.h"
 #include "scan.h"
 #include "search.h"
@@ -206,86 +206,6 @@ parse_max_scripts(struct parse *ps)
 	    &ps->conf->max_scripts);
 }
 
-/*
- * max-connections-per-address N | off: at the top (every server's
- * default) and in a server block (quota.c).
- */
-static int
-parse_per_address(struct parse *ps)
-{
-	const char	*what = "max-connections-per-address";
-	long long	 n;
-	int		*dst = ps->srv != NULL ? &ps->srv->per_address :
-			    &ps->conf->per_address;
-
-	if (scan_once(ps, what) == -1 || scan_next(ps) == -1)
-		return -1;
-	if (scan_is(ps, "off")) {
-		*dst = 0;
-		return 0;
-	}
-	if (scan_number_here(ps, what, 1, QUOTA_PER_ADDRESS_MAX, 0,
-	    &n) == -1)
-		return -1;
-	*dst = (int)n;
-	return 0;
-}
-
-/* rate-limit REQUESTS SECONDS | off: at the top and in a server. */
-static int
-parse_rate_limit(struct parse *ps)
-{
-	long long	 req, secs;
-	int		*r = ps->srv != NULL ? &ps->srv->rate_requests :
-			    &ps->conf->rate_requests;
-	int		*s = ps->srv != NULL ? &ps->srv->rate_seconds :
-			    &ps->conf->rate_seconds;
-
-	if (scan_once(ps, "rate-limit") == -1 || scan_next(ps) == -1)
-		return -1;
-	if (scan_is(ps, "off")) {
-		*r = 0;
-		*s = 0;
-		return 0;
-	}
-	if (scan_number_here(ps, "rate-limit", 1, QUOTA_REQUESTS_MAX, 0,
-	    &req) == -1 ||
-	    scan_number(ps, "rate-limit seconds", 1, QUOTA_SECONDS_MAX, 0,
-	    &secs) == -1)
-		return -1;
-	*r = (int)req;
-	*s = (int)secs;
-	return 0;
-}
-
-/* address-table slots: how many addresses the limits keep at once. */
-static int
-parse_address_table(struct parse *ps)
-{
-	long long	n;
-
-	if (scan_once(ps, "address-table") == -1 ||
-	    scan_number(ps, "address-table", QUOTA_TABLE_MIN,
-	    QUOTA_TABLE_MAX, 1, &n) == -1)
-		return -1;
-	ps->conf->address_table = (int)n;
-	return 0;
-}
-
-/* ipv6-prefix bits: IPv6 clients are counted by this prefix. */
-static int
-parse_ipv6_prefix(struct parse *ps)
-{
-	long long	n;
-
-	if (scan_once(ps, "ipv6-prefix") == -1 ||
-	    scan_number(ps, "ipv6-prefix", QUOTA_V6_PREFIX_MIN, 128, 0,
-	    &n) == -1)
-		return -1;
-	ps->conf->ipv6_prefix = (int)n;
-	return 0;
-}
-
 /* session-tickets off | seconds: TLS resumption, off by default. */
 static int
 parse_session_tickets(struct parse *ps)
@@ -363,18 +283,18 @@ static int	parse_server(struct parse *);
 
 static const struct parse_directive parse_top[] = {
 	{ "access-log",		parse_access_log },
-	{ "address-table",	parse_address_table },
+	{ "address-table",	parselimit_address_table },
 	{ "cert-dir",		parse_cert_dir },
 	{ "chroot",		parse_chroot },
 	{ "gopher",		parse_gopher },
 	{ "inline-max",		parse_inline_max },
-	{ "ipv6-prefix",	parse_ipv6_prefix },
+	{ "ipv6-prefix",	parselimit_ipv6_prefix },
 	{ "log",		parse_log },
 	{ "max-connections",	parse_max_connections },
-	{ "max-connections-per-address", parse_per_address },
+	{ "max-connections-per-address", parselimit_per_address },
 	{ "max-scripts",	parse_max_scripts },
 	{ "prefork",		parse_prefork },
-	{ "rate-limit",		parse_rate_limit },
+	{ "rate-limit",		parselimit_rate_limit },
 	{ "server",		parse_server },
 	{ "session-tickets",	parse_session_tickets },
 	{ "snapshot-max",	parse_snapshot_max },
@@ -616,9 +536,9 @@ static const struct parse_directive parse_in_server[] = {
 	{ "lang",	parseloc_lang },
 	{ "listen",	parse_listen },
 	{ "location",	parseloc_location },
-	{ "max-connections-per-address", parse_per_address },
+	{ "max-connections-per-address", parselimit_per_address },
 	{ "public",	parse_public },
-	{ "rate-limit",	parse_rate_limit },
+	{ "rate-limit",	parselimit_rate_limit },
 	{ "root",	parse_root },
 	{ "search",	parse_search },
 	{ NULL,		NULL }
