@@ -188,7 +188,7 @@ $(INJECT): tests/tools/inject.c $(BUILD)/.flags
 # make check runs each fuzzer for CHECK_FUZZ_TIME seconds (from the seed
 # corpus, which holds what longer runs found), so that the whole suite
 # stays well inside 15 minutes; make fuzz runs them for FUZZ_TIME.
-CHECK_FUZZ_TIME ?= 15
+CHECK_FUZZ_TIME ?= 8
 
 tests: all unit $(SANDBOXTEST) $(INJECT) hardening
 	@TESTS="$(TESTS)" TEST_TIMEOUT="$(TEST_TIMEOUT)" \
