@@ -69,13 +69,9 @@ parse_chroot(struct parse *ps)
 {
 	struct config	*conf = ps->conf;
 
-	if (scan_once(ps, "chroot") == -1 ||
-	    scan_string(ps, "chroot", conf->chroot,
+	if (scan_path_once(ps, "chroot", conf->chroot,
 	    sizeof(conf->chroot)) == -1)
 		return -1;
-	if (conf->chroot[0] != '/')
-		return scan_error(ps, ps->tokline, "chroot: \"%s\" is not "
-		    "an absolute path", conf->chroot);
 	conf->chroot_default = 0;
 	return 0;
 }

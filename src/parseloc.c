@@ -201,13 +201,9 @@ parseloc_require(struct parse *ps)
 	}
 	if (!scan_is(ps, "ca"))
 		return scan_unexpected(ps, "certificate or ca");
-	if (scan_once(ps, "require client ca") == -1 ||
-	    scan_string(ps, "require client ca", l->ca_file,
+	if (scan_path_once(ps, "require client ca", l->ca_file,
 	    sizeof(l->ca_file)) == -1)
 		return -1;
-	if (l->ca_file[0] != '/')
-		return scan_error(ps, ps->tokline, "require client ca: \"%s\" "
-		    "is not an absolute path", l->ca_file);
 	l->need_cert = 1;
 	return 0;
 }

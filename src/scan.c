@@ -222,6 +222,19 @@ scan_int_once(struct parse *ps, const char *what, long long min,
 	return 0;
 }
 
+/* A directive given once with an absolute path: copied into buf. */
+int
+scan_path_once(struct parse *ps, const char *what, char *buf, size_t size)
+{
+	if (scan_once(ps, what) == -1 ||
+	    scan_string(ps, what, buf, size) == -1)
+		return -1;
+	if (buf[0] != '/')
+		return scan_error(ps, ps->tokline, "%s: \"%s\" is not an "
+		    "absolute path", what, buf);
+	return 0;
+}
+
 /* A directive given once with on or off: 1 or 0 in *dst. */
 int
 scan_on_off_once(struct parse *ps, const char *what, int *dst)

@@ -55,6 +55,7 @@ int	scan_number(struct parse *, const char *, long long, long long, int,
 	    long long *);
 int	scan_int_once(struct parse *, const char *, long long, long long,
 	    int *);
+int	scan_path_once(struct parse *, const char *, char *, size_t);
 int	scan_on_off_once(struct parse *, const char *, int *);
 int	scan_number_here(struct parse *, const char *, long long, long long,
 	    int, long long *);

@@ -704,26 +704,26 @@ def gopher_fetch(port, selector, timeout=2):
         s.close()
 
 
-def reload_once(caps, root, mark, seconds):
-    page = os.path.join(root, "d00", "p000.gmi")
+def reload_under_load(caps, seconds, targets, change, arrived):
+    """Load caps for seconds (loadgen, 16 connections per target: its
+    address arguments), call change() a third of the way in and send
+    SIGHUP; returns the seconds until arrived() holds (None after 10 s)
+    and the load generators' results."""
     load = []
-    for args in (["-e", "20 ", "127.0.0.1", caps.gemini,
-                  caps.url("/d00/p001.gmi")],
-                 ["-g", "127.0.0.1", caps.gopher, "/d01/p001.gmi"]):
+    for args in targets:
         argv = ["taskset", "-c", LOAD_CPU, LOADGEN, "-c", "16", "-n", "0",
                 "-t", str(seconds)] + [str(a) for a in args]
         load.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
                                      text=True))
         STARTED.append(load[-1])
     time.sleep(seconds / 3)
-    with open(page, "a") as f:
-        f.write("\n%s\n" % mark)
+    change()
     t0 = time.time()
     caps.proc.send_signal(signal.SIGHUP)
     served = None
     while time.time() - t0 < 10:
         try:
-            if mark.encode() in gopher_fetch(caps.gopher, "/d00/p000.gmi"):
+            if arrived():
                 served = time.time() - t0
                 break
         except OSError:
@@ -735,6 +735,20 @@ def reload_once(caps, root, mark, seconds):
         results.append(parse([x for x in out.splitlines()
                               if x.startswith("result")][0]))
     return served, results
+
+
+def reload_once(caps, root, mark, seconds):
+    page = os.path.join(root, "d00", "p000.gmi")
+
+    def change():
+        with open(page, "a") as f:
+            f.write("\n%s\n" % mark)
+
+    return reload_under_load(
+        caps, seconds,
+        (["-e", "20 ", "127.0.0.1", caps.gemini, caps.url("/d00/p001.gmi")],
+         ["-g", "127.0.0.1", caps.gopher, "/d01/p001.gmi"]), change,
+        lambda: mark.encode() in gopher_fetch(caps.gopher, "/d00/p000.gmi"))
 
 
 def reload_section(crt, key):
@@ -795,39 +809,21 @@ def make_gemlog():
 
 
 def gemlog_reload_once(caps, root, n, seconds):
-    load = []
-    for args in (["-e", "20 ", "127.0.0.1", caps.gemini,
-                  caps.url("/log/")],
-                 ["-g", "127.0.0.1", caps.gopher, "/log/atom.xml"]):
-        argv = ["taskset", "-c", LOAD_CPU, LOADGEN, "-c", "16", "-n", "0",
-                "-t", str(seconds)] + [str(a) for a in args]
-        load.append(subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                     text=True))
-        STARTED.append(load[-1])
-    time.sleep(seconds / 3)
     name = "2026-01-%02d-new-%d.gmi" % (2 + n, n)
     title = "Fresh post %d-%d" % (os.getpid(), n)
-    with open(os.path.join(root, "log", name), "w") as f:
-        f.write("# %s\n\nJust written.\n" % title)
-    t0 = time.time()
-    caps.proc.send_signal(signal.SIGHUP)
-    served = None
-    while time.time() - t0 < 10:
-        try:
-            menu = gopher_fetch(caps.gopher, "/log/")
-            feed = gopher_fetch(caps.gopher, "/log/atom.xml")
-            if title.encode() in menu and title.encode() in feed:
-                served = time.time() - t0
-                break
-        except OSError:
-            pass
-        time.sleep(0.005)
-    results = []
-    for p in load:
-        out, _ = p.communicate(seconds + 60)
-        results.append(parse([x for x in out.splitlines()
-                              if x.startswith("result")][0]))
-    return served, results
+
+    def change():
+        with open(os.path.join(root, "log", name), "w") as f:
+            f.write("# %s\n\nJust written.\n" % title)
+
+    def arrived():
+        return (title.encode() in gopher_fetch(caps.gopher, "/log/") and
+                title.encode() in gopher_fetch(caps.gopher, "/log/atom.xml"))
+
+    return reload_under_load(
+        caps, seconds,
+        (["-e", "20 ", "127.0.0.1", caps.gemini, caps.url("/log/")],
+         ["-g", "127.0.0.1", caps.gopher, "/log/atom.xml"]), change, arrived)
 
 
 def gemlog_section(crt, key):

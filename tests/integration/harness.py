@@ -198,6 +198,25 @@ def worker_pids(parent):
     return child_pids(parent)
 
 
+def limit_nofile(pid, limit):
+    """Set process pid's RLIMIT_NOFILE (soft and hard) to limit.
+    Lowering another user's limit takes CAP_SYS_RESOURCE, which a
+    container's root may lack: prlimit acts as the process's own user
+    (and group) when that is not root."""
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("Uid:", "Gid:")):
+                ids[line[:3]] = line.split()[1]
+    as_user = []
+    if os.geteuid() == 0 and ids["Uid"] != "0":
+        as_user = ["setpriv", "--reuid=" + ids["Uid"],
+                   "--regid=" + ids["Gid"], "--clear-groups"]
+    subprocess.run(as_user + ["prlimit", "--pid", str(pid),
+                              "--nofile=%d:%d" % (limit, limit)],
+                   check=True)
+
+
 def tree_copy(dest):
     """The source tree as a fresh clone of it would be, in dest: every
     file git tracks or would track (committed or not; nothing ignored:

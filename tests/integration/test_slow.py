@@ -30,8 +30,8 @@ import threading
 import time
 
 from harness import (SERVER, check, client_context, Daemon, done,
-                     gemini_raw, gopher_menu, plain_raw, plan, ragged,
-                     wait_for)
+                     gemini_raw, gopher_menu, limit_nofile, plain_raw, plan,
+                     ragged, wait_for)
 
 plan(33)
 
@@ -480,20 +480,7 @@ d = Daemon({"index.gmi": "# Home\n"}, conf=uncapped(1))
 try:
     w = d.workers()[0]
     limit = fd_count(w) + 20
-    # Lowering another user's limit takes CAP_SYS_RESOURCE, which a
-    # container's root may lack: act as the worker's user (and group).
-    ids = {}
-    with open("/proc/%d/status" % w) as f:
-        for line in f:
-            if line.startswith(("Uid:", "Gid:")):
-                ids[line[:3]] = line.split()[1]
-    as_worker = []
-    if os.geteuid() == 0 and ids["Uid"] != "0":
-        as_worker = ["setpriv", "--reuid=" + ids["Uid"],
-                     "--regid=" + ids["Gid"], "--clear-groups"]
-    subprocess.run(as_worker + ["prlimit", "--pid", str(w),
-                                "--nofile=%d:%d" % (limit, limit)],
-                   check=True)
+    limit_nofile(w, limit)
     crowd = [socket.create_connection(("127.0.0.1", d.gopher_port), 5)
              for _ in range(60)]
     paused = wait_for(lambda: "Too many open files" in d.logtext(), 5)

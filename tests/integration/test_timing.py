@@ -31,7 +31,8 @@ import ssl
 import subprocess
 import time
 
-from harness import SERVER, Daemon, check, client_context, done, plan, wait_for
+from harness import (SERVER, Daemon, check, client_context, done,
+                     limit_nofile, plan, wait_for)
 
 plan(14)
 
@@ -314,18 +315,7 @@ d = Daemon({"index.gmi": "# Home\n"}, workers=1)
 try:
     w = d.workers()[0]
     limit = len(os.listdir("/proc/%d/fd" % w)) + 5
-    ids = {}
-    with open("/proc/%d/status" % w) as f:
-        for line in f:
-            if line.startswith(("Uid:", "Gid:")):
-                ids[line[:3]] = line.split()[1]
-    as_worker = []
-    if os.geteuid() == 0 and ids["Uid"] != "0":
-        as_worker = ["setpriv", "--reuid=" + ids["Uid"],
-                     "--regid=" + ids["Gid"], "--clear-groups"]
-    subprocess.run(as_worker + ["prlimit", "--pid", str(w),
-                                "--nofile=%d:%d" % (limit, limit)],
-                   check=True)
+    limit_nofile(w, limit)
     crowd = [socket.create_connection(("127.0.0.1", d.gopher_port), 5)
              for _ in range(20)]
     short = wait_for(lambda: "Too many open files" in d.logtext(), 5)
